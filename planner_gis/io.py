@@ -1,0 +1,260 @@
+"""Reading vector layers and writing outputs safely.
+
+Reading goes through pyogrio, so every OGR vector format works (GeoJSON,
+GeoPackage, Shapefile, FlatGeobuf, ...). Shapefiles from Chinese agencies are
+often GBK-encoded without a ``.cpg`` file: :func:`detect_shapefile_encoding`
+finds the encoding from the ``.cpg``, the DBF language driver byte, or by
+trying to decode the attribute bytes as UTF-8 and falling back to GB18030 (a
+superset of GBK and GB2312).
+
+Writing is atomic: every output is written to a temporary file in the target
+folder and renamed over the target only when complete, so a crash never leaves
+a half-written file; and no output may be one of the inputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping, Optional, Union
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from .errors import InputError, OutputError
+
+PathLike = Union[str, os.PathLike]
+
+# DBF header byte 29 ("language driver id") values that mean a Chinese code page.
+_LDID_CHINESE = {0x4D: "GB18030", 0x7A: "GB18030"}  # 0x4D = CP936 (GBK); 0x7A = CP936 (ESRI)
+
+
+def _read_cpg(shp: Path) -> Optional[str]:
+    for cpg in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")):
+        if cpg.exists():
+            text = cpg.read_text(encoding="ascii", errors="ignore").strip()
+            if text:
+                code = text.upper().replace("-", "").replace("_", "")
+                if code in {"936", "CP936", "GBK", "GB2312", "GB18030"}:
+                    return "GB18030"
+                if code in {"UTF8", "65001"}:
+                    return "UTF-8"
+                return text
+    return None
+
+
+def detect_shapefile_encoding(path: PathLike) -> str:
+    """Return the text encoding of a shapefile's attributes.
+
+    Order of evidence: the ``.cpg`` file; a Chinese code page in the DBF
+    language driver byte; whether the DBF record bytes decode as UTF-8 (then
+    UTF-8), else GB18030 (covers GBK/GB2312); pure ASCII gives UTF-8.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.shp`` (or ``.dbf``) file.
+
+    Returns
+    -------
+    str
+        An encoding name Python and GDAL accept.
+    """
+    shp = Path(path)
+    cpg = _read_cpg(shp)
+    if cpg:
+        return cpg
+    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
+    if dbf is None:
+        return "UTF-8"
+    raw = dbf.read_bytes()
+    if len(raw) < 32:
+        return "UTF-8"
+    ldid = raw[29]
+    if ldid in _LDID_CHINESE:
+        return _LDID_CHINESE[ldid]
+    header_len = int.from_bytes(raw[8:10], "little")
+    body = raw[header_len:]
+    try:
+        body.decode("utf-8")
+        return "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        body.decode("gb18030")
+        return "GB18030"
+    except UnicodeDecodeError:
+        return "latin-1"
+
+
+def read_vector(
+    path: PathLike,
+    layer: Optional[Union[str, int]] = None,
+    encoding: Optional[str] = None,
+    coords: Optional[str] = None,
+) -> gpd.GeoDataFrame:
+    """Read a vector layer with pyogrio, handling Chinese encodings and offset datums.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any file OGR reads: GeoJSON, GeoPackage, Shapefile, FlatGeobuf, ...
+    layer : str or int, optional
+        Layer of a multi-layer source (GeoPackage).
+    encoding : str, optional
+        Attribute encoding; detected for shapefiles when not given.
+    coords : {None, "wgs84", "gcj02", "bd09"}
+        Declare that lon/lat coordinates are GCJ-02 (Amap, Tencent) or BD-09
+        (Baidu). They are converted to WGS84 on reading.
+
+    Returns
+    -------
+    GeoDataFrame
+
+    Raises
+    ------
+    InputError
+        If the file does not exist or OGR cannot read it.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found", fix="check the path and file name")
+    kwargs = {}
+    if layer is not None:
+        kwargs["layer"] = layer
+    if encoding is None and p.suffix.lower() == ".shp":
+        encoding = detect_shapefile_encoding(p)
+    if encoding is not None:
+        kwargs["encoding"] = encoding
+    try:
+        gdf = pyogrio.read_dataframe(p, **kwargs)
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
+        raise InputError(
+            f"{p}: cannot read as a vector layer ({exc})",
+            fix="give a GeoJSON, GeoPackage, Shapefile or FlatGeobuf file (and layer= for a multi-layer file)",
+        ) from None
+    if coords not in (None, "wgs84"):
+        from .crs import convert_gdf  # late import: crs imports geopandas only
+
+        gdf = convert_gdf(gdf, coords, "wgs84", what=str(p))
+    return gdf
+
+
+def read_table(path: PathLike, sheet: Optional[Union[str, int]] = None) -> pd.DataFrame:
+    """Read a CSV (UTF-8, UTF-8 with BOM or GB18030) or Excel table as strings.
+
+    Raises
+    ------
+    InputError
+        If the file does not exist or is of an unknown type.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found", fix="check the path and file name")
+    suffix = p.suffix.lower()
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        try:
+            return pd.read_excel(p, sheet_name=sheet or 0, dtype=str)
+        except Exception as exc:
+            raise InputError(f"{p}: cannot read as Excel ({exc})", fix="save it as .xlsx or CSV") from None
+    if suffix in {".csv", ".txt", ".tsv"}:
+        raw = p.read_bytes()
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                raw.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            sep = "\t" if suffix == ".tsv" else ","
+            return pd.read_csv(p, dtype=str, encoding=enc, sep=sep, keep_default_na=False)
+        raise InputError(f"{p}: text is neither UTF-8 nor GB18030", fix="save the CSV as UTF-8")
+    raise InputError(f"{p}: unknown table type '{suffix}'", fix="give a .csv or .xlsx file")
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[Optional[PathLike]]) -> None:
+    """Raise :class:`OutputError` if any output path is one of the input paths.
+
+    Shapefile sidecars count: writing ``x.dbf`` when ``x.shp`` is an input is refused.
+    """
+    ins = [Path(i) for i in inputs if i is not None]
+    for out in outputs:
+        o = Path(out)
+        for i in ins:
+            if _same_file(o, i) or (
+                i.suffix.lower() == ".shp" and o.with_suffix("").resolve() == i.with_suffix("").resolve()
+            ):
+                raise OutputError(
+                    f"output {o} would overwrite the input {i}",
+                    fix="choose another output folder or file name",
+                )
+
+
+@contextlib.contextmanager
+def atomic_path(target: PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
+
+    On error the temporary file is removed and ``target`` is left as it was.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> with atomic_path(d / "a.txt") as tmp:
+    ...     _ = tmp.write_text("hello")
+    >>> (d / "a.txt").read_text()
+    'hello'
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # let writers (GDAL) create the file themselves
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+        for side in (Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
+            if side.exists():
+                side.unlink()
+
+
+def write_csv(df: pd.DataFrame, target: PathLike, columns: Optional[list] = None) -> Path:
+    """Write ``df`` as UTF-8 CSV atomically. Returns the target path."""
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        (df if columns is None else df[columns]).to_csv(tmp, index=False, encoding="utf-8")
+    return target
+
+
+def write_text(text: str, target: PathLike) -> Path:
+    """Write UTF-8 text atomically. Returns the target path."""
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
+
+
+def write_layers(layers: Mapping[str, gpd.GeoDataFrame], target: PathLike) -> Path:
+    """Write several GeoDataFrames as layers of one GeoPackage, atomically.
+
+    Layers are written to a temporary GeoPackage which then replaces ``target``
+    as a whole, so readers never see a file with only some layers.
+    """
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        for name, gdf in layers.items():
+            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG")
+    return target

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# One-command set-up on a fresh Debian 12 / Ubuntu machine:
+#   - Debian packages the tests need (QGIS for the plugin tier, Chromium for the web-map
+#     browser tests, a CJK font for Chinese labels in plots);
+#   - .venv: the library with current numpy/pandas and the test extras;
+#   - .venv-qgis: Debian's python3 with system site-packages (QGIS bindings), pinned so
+#     that Debian's GDAL bindings keep working, and the library installed into it.
+# Re-running it is safe. Set PLANNER_GIS_SKIP_APT=1 to skip the apt step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES="python3-qgis qgis-providers python3-venv python3-pip chromium chromium-driver fonts-noto-cjk xauth"
+
+if [ "${PLANNER_GIS_SKIP_APT:-0}" != "1" ]; then
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  missing=""
+  for p in $APT_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    echo "== apt-get install:$missing"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+  fi
+fi
+
+PY="${PYTHON:-python3}"
+echo "== library venv (.venv) with $($PY --version)"
+[ -x .venv/bin/python ] || $PY -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test,bench]"
+
+echo "== QGIS venv (.venv-qgis) on Debian's /usr/bin/python3"
+[ -x .venv-qgis/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv-qgis
+.venv-qgis/bin/python -m pip install -q --upgrade pip
+.venv-qgis/bin/python -m pip install -q "numpy<2" "pandas<3" "geopandas<1.2" "attrs>=23.2" \
+  "shapely>=2.0" "pyogrio" "pyproj" "rasterio" "folium" "tqdm" "openpyxl" "scipy" \
+  "pytest" "pytest-qgis"
+.venv-qgis/bin/python -m pip install -q --no-deps -e .
+echo "== set-up done. Run the tests with: bash scripts/test.sh"

@@ -1,0 +1,148 @@
+"""Validation shared by every reader: one place, one style of message.
+
+Each check raises a :mod:`planner_gis.errors` exception whose message names the
+source (file or layer), the offending records and the fix.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .crs import require_crs
+from .errors import GeometryError, InputError
+
+#: How many record ids an error message lists before it says "and N more".
+MAX_LISTED = 10
+
+
+def list_ids(ids: Iterable, limit: int = MAX_LISTED) -> str:
+    """Format record ids for a message: ``'a, b, c and 4 more'``.
+
+    >>> list_ids(["a", "b", "c", "d"], limit=2)
+    'a, b and 2 more'
+    """
+    ids = [str(i) for i in ids]
+    head = ", ".join(ids[:limit])
+    return head if len(ids) <= limit else f"{head} and {len(ids) - limit} more"
+
+
+def require_columns(df: pd.DataFrame, columns: Sequence[str], source: str, hint: str = "") -> None:
+    """Raise :class:`InputError` if any of ``columns`` is missing from ``df``."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        have = ", ".join(str(c) for c in df.columns if c != "geometry")
+        raise InputError(
+            f"{source}: missing column(s) {', '.join(missing)} (columns present: {have})",
+            fix=hint or "rename the columns or say which column to use",
+        )
+
+
+def require_not_empty(df: pd.DataFrame, source: str) -> None:
+    """Raise :class:`InputError` if ``df`` has no rows."""
+    if len(df) == 0:
+        raise InputError(f"{source}: the layer has no features", fix="check the file and layer name")
+
+
+def require_unique(values: pd.Series, source: str, what: str) -> None:
+    """Raise :class:`InputError` listing duplicated ``values``."""
+    dup = values[values.duplicated(keep=False)]
+    if len(dup):
+        raise InputError(
+            f"{source}: duplicate {what} {list_ids(pd.unique(dup))}",
+            fix=f"give every record its own {what}, or merge the duplicated records",
+        )
+
+
+def require_ids(values: pd.Series, source: str, what: str) -> None:
+    """Raise :class:`InputError` if some ids are null or blank (listing row numbers)."""
+    s = values.astype("string").str.strip()
+    bad = np.flatnonzero(s.isna().to_numpy() | (s == "").fillna(True).to_numpy())
+    if len(bad):
+        raise InputError(
+            f"{source}: {len(bad)} record(s) without a {what} (feature index {list_ids(bad)})",
+            fix=f"fill in the {what} column for every feature",
+        )
+
+
+def check_polygons(
+    gdf: gpd.GeoDataFrame, ids: pd.Series, source: str, make_valid: bool = False
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Check that every geometry is a non-empty, valid (multi)polygon.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer; must have a CRS.
+    ids : Series
+        Record ids aligned with ``gdf`` (used in messages).
+    source : str
+        Name of the file or layer, for messages.
+    make_valid : bool
+        Repair invalid geometries with :func:`shapely.make_valid` (keeping the
+        polygonal part) instead of raising.
+
+    Returns
+    -------
+    (GeoDataFrame, list of str)
+        The (possibly repaired) layer and the ids that were repaired.
+    """
+    require_crs(gdf, source)
+    geom = gdf.geometry.to_numpy()
+    idv = ids.to_numpy()
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    if missing.any():
+        raise GeometryError(
+            f"{source}: empty or missing geometry for unit(s) {list_ids(idv[missing])}",
+            fix="draw the boundary of these units or remove them from the layer",
+        )
+    types = shapely.get_type_id(geom)
+    not_poly = ~np.isin(types, [3, 6])  # Polygon, MultiPolygon
+    if not_poly.any():
+        kinds = sorted({shapely.get_type_id(g) for g in geom[not_poly]})
+        names = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString", 7: "GeometryCollection"}
+        raise GeometryError(
+            f"{source}: unit(s) {list_ids(idv[not_poly])} are not polygons "
+            f"({', '.join(names.get(k, str(k)) for k in kinds)})",
+            fix="give responsibility units as polygon or multipolygon boundaries",
+        )
+    invalid = ~shapely.is_valid(geom)
+    repaired: list[str] = []
+    if invalid.any():
+        if not make_valid:
+            reasons = [f"{i}: {shapely.is_valid_reason(g)}" for i, g in zip(idv[invalid], geom[invalid])]
+            raise GeometryError(
+                f"{source}: invalid geometry for unit(s) {list_ids(reasons, 5)}",
+                fix="repair them in QGIS (Fix geometries) or pass make_valid=True (CLI: --make-valid)",
+            )
+        fixed = geom.copy()
+        for k in np.flatnonzero(invalid):
+            fixed[k] = _polygonal(shapely.make_valid(geom[k]))
+            if fixed[k] is None or fixed[k].is_empty:
+                raise GeometryError(
+                    f"{source}: unit {idv[k]} has no area left after repair",
+                    fix="redraw its boundary",
+                )
+        gdf = gdf.copy()
+        gdf[gdf.geometry.name] = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
+        repaired = [str(i) for i in idv[invalid]]
+    return gdf, repaired
+
+
+def _polygonal(geom):
+    """Keep only the polygon parts of a geometry (result of make_valid)."""
+    if geom is None:
+        return None
+    t = geom.geom_type
+    if t in ("Polygon", "MultiPolygon"):
+        return geom
+    if t == "GeometryCollection":
+        parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+        if not parts:
+            return None
+        return shapely.union_all(parts)
+    return None

@@ -1,0 +1,65 @@
+"""``planner-gis audit``: audit responsibility zones against a team registry."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..audit import FINDING_COLUMNS, AuditResult, audit
+from ..io import write_csv, write_layers, write_text
+
+OUTPUTS = ("findings.csv", "workload.csv", "audit.gpkg", "audit.json")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="audit responsibility zones against a team registry",
+        description="Which team covers which unit on a date: gaps, overlaps, expired contracts, overloaded teams.",
+    )
+    p.add_argument("zones", metavar="ZONES", help="unit polygons (GeoJSON, GPKG, Shapefile, FlatGeobuf)")
+    p.add_argument("--teams", required=True, metavar="REGISTRY", help="team registry (.csv or .xlsx)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="audit date (default: today)")
+    p.add_argument("--outline", metavar="FILE", help="district outline, to find gaps along the edge")
+    p.add_argument("--zone-id", default="unit_id", metavar="COL", help="unit id column (default unit_id)")
+    p.add_argument("--expiring-days", type=int, default=90, metavar="N",
+                   help="contracts ending within N days are reported (default 90)")
+    p.add_argument("--max-units", type=int, default=3, metavar="N",
+                   help="a team active on more than N units is overloaded (default 3)")
+    p.add_argument("--min-area", type=float, default=100.0, metavar="M2",
+                   help="ignore gaps and overlaps smaller than this (default 100 m2)")
+    p.add_argument("--metric-crs", metavar="EPSG", help="CRS for areas (default: CGCS2000 GK zone / UTM)")
+    p.set_defaults(handler=run)
+
+
+def write_audit(result: AuditResult, out: Path) -> None:
+    """Write the audit outputs into ``out`` (each file atomically)."""
+    write_csv(result.findings, out / "findings.csv", columns=FINDING_COLUMNS)
+    write_csv(result.workload, out / "workload.csv")
+    write_layers({"units": result.units, "findings": result.findings}, out / "audit.gpkg")
+    write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2) + "\n", out / "audit.json")
+
+
+def print_summary(result: AuditResult, out: Path) -> None:
+    s = result.summary()
+    print(f"audit of {s['units']} units on {s['as_of']} ({s['crs']})")
+    print("  units: " + ", ".join(f"{k} {v}" for k, v in s["status"].items()))
+    print("  findings:")
+    for kind, n in s["findings"].items():
+        print(f"    {kind:<18} {n}")
+    print(f"  written to {out}/ ({', '.join(OUTPUTS)})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ._common import prepare_out_dir
+
+    out = prepare_out_dir(args.out, OUTPUTS, [args.zones, args.teams, args.outline])
+    result = audit(
+        args.zones, args.teams, as_of=args.as_of, outline=args.outline, expiring_days=args.expiring_days,
+        max_units=args.max_units, min_area=args.min_area, metric_crs=args.metric_crs, zone_id=args.zone_id,
+    )
+    write_audit(result, out)
+    print_summary(result, out)
+    return 0

@@ -1,0 +1,122 @@
+"""The ``planner-gis audit`` and ``planner-gis demo`` contract, run as a user would."""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from planner_gis import datasets
+from planner_gis.cli import main
+
+FINDINGS_HEADER = ["kind", "severity", "unit_id", "team_id", "message"]
+
+
+def run_cli(*args, cwd=None):
+    """Run the installed console script in a subprocess (the real entry point)."""
+    exe = Path(sys.executable).with_name("planner-gis")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "planner_gis.cli"]
+    return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+
+
+def test_demo_end_to_end(tmp_path):
+    proc = run_cli("demo", "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out" / "audit"
+    with open(out / "findings.csv", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == FINDINGS_HEADER
+    assert sorted((r[0], r[2]) for r in rows[1:]) == [
+        ("contract_expired", "110106101"), ("contract_expiring", "FT-A03"),
+        ("multiple_teams", "110106009"), ("unassigned", "110106101")]
+    assert set(pyogrio.list_layers(out / "audit.gpkg")[:, 0]) == {"units", "findings"}
+    units = pyogrio.read_dataframe(out / "audit.gpkg", layer="units")
+    assert len(units) == 24 and units.crs.to_epsg() == 4548
+    assert dict(units.groupby("status").size()) == {"covered": 21, "expiring": 1, "multiple_teams": 1,
+                                                    "unassigned": 1}
+    summary = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    assert summary["as_of"] == datasets.DEMO_AS_OF and summary["findings"]["unassigned"] == 1
+    assert "unassigned         1" in proc.stdout
+    # no temporary files left behind
+    assert sorted(p.name for p in out.iterdir()) == ["audit.gpkg", "audit.json", "findings.csv", "workload.csv"]
+
+
+def test_audit_command_options(tmp_path):
+    code = main(["audit", str(datasets.demo_units_path()), "--teams", str(datasets.demo_registry_path()),
+                 "--out", str(tmp_path), "--as-of", "2026-09-15", "--expiring-days", "90"])
+    assert code == 0
+    with open(tmp_path / "findings.csv", encoding="utf-8") as fh:
+        kinds = [r["kind"] for r in csv.DictReader(fh)]
+    assert kinds.count("contract_expiring") == 22  # the 2025-26 terms all end on 2026-11-29
+    with open(tmp_path / "workload.csv", encoding="utf-8") as fh:
+        work = {r["team_id"]: r for r in csv.DictReader(fh)}
+    assert work["FT-C01"]["n_units"] == "21" and work["FT-C01"]["unit_types"] == "district"
+
+
+def test_bad_registry_date_exit_2_one_line(tmp_path):
+    bad = tmp_path / "teams.csv"
+    text = datasets.demo_registry_path().read_text(encoding="utf-8").splitlines()
+    fields = text[5].split(",")
+    fields[3] = "30.11.2020"  # start_date of the row spreadsheet users see as row 6
+    text[5] = ",".join(fields)
+    bad.write_text("\n".join(text) + "\n", encoding="utf-8")
+    proc = run_cli("audit", datasets.demo_units_path(), "--teams", bad, "--out", tmp_path / "o")
+    assert proc.returncode == 2
+    err = proc.stderr.strip()
+    assert len(err.splitlines()) == 1
+    assert "teams.csv, row 6" in err and "30.11.2020" in err and "Fix:" in err
+    assert not (tmp_path / "o" / "findings.csv").exists()
+
+
+def test_missing_crs_exit_2(tmp_path):
+    z = tmp_path / "z.geojson"
+    z.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"unit_id":"a",'
+                 '"unit_type":"street"},"geometry":{"type":"Polygon","coordinates":[[[500000,4400000],'
+                 '[501000,4400000],[501000,4401000],[500000,4400000]]]}}]}', encoding="utf-8")
+    # GeoJSON is WGS84 by definition; a .shp without .prj has no CRS
+    import geopandas as gpd
+    g = gpd.read_file(z).set_crs(None, allow_override=True)
+    with pytest.warns(UserWarning, match="crs"):
+        g.to_file(tmp_path / "nocrs.shp")
+    (tmp_path / "nocrs.prj").unlink(missing_ok=True)
+    proc = run_cli("audit", tmp_path / "nocrs.shp", "--teams", datasets.demo_registry_path(), "--out", tmp_path / "o")
+    assert proc.returncode == 2 and "no coordinate reference system" in proc.stderr
+
+
+def test_refuses_to_write_over_an_input(tmp_path):
+    teams = tmp_path / "findings.csv"  # an input that has an output's name, in the output folder
+    shutil.copy(datasets.demo_registry_path(), teams)
+    before = teams.read_bytes()
+    proc = run_cli("audit", datasets.demo_units_path(), "--teams", teams, "--out", tmp_path)
+    assert proc.returncode == 2 and "would overwrite the input" in proc.stderr
+    assert teams.read_bytes() == before
+
+
+def test_out_is_a_file(tmp_path):
+    f = tmp_path / "x.txt"
+    f.write_text("keep")
+    assert main(["demo", "--out", str(f)]) == 2
+    assert f.read_text() == "keep"
+
+
+def test_existing_outputs_replaced_whole(tmp_path):
+    (tmp_path / "findings.csv").write_text("old")
+    assert main(["audit", str(datasets.demo_units_path()), "--teams", str(datasets.demo_registry_path()),
+                 "--out", str(tmp_path), "--as-of", datasets.DEMO_AS_OF]) == 0
+    assert (tmp_path / "findings.csv").read_text(encoding="utf-8").startswith("kind,severity")
+
+
+def test_unknown_unit_type_exit_2(tmp_path, capsys):
+    import geopandas as gpd
+    g = gpd.read_file(datasets.demo_units_path())
+    g.loc[3, "unit_type"] = "county"
+    g.to_file(tmp_path / "z.gpkg")
+    assert main(["audit", str(tmp_path / "z.gpkg"), "--teams", str(datasets.demo_registry_path()),
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "110106004 ('county')" in capsys.readouterr().err

@@ -1,0 +1,723 @@
+"""Walking networks: building, saving, loading and snapping points onto them.
+
+A :class:`WalkNetwork` is an undirected graph of straight walking *segments*
+in a metric CRS. Its numeric core is a handful of numpy arrays (node
+coordinates, edge end nodes, edge lengths), so every algorithm can be tested on
+hand-checkable inputs and runs without Python loops over edges.
+
+Network model
+-------------
+* Every consecutive vertex pair of every input line becomes one edge, so an
+  edge is a straight segment and a partial edge has an exact length.
+* Lines connect **only** where they share a vertex after rounding coordinates
+  to 1 cm, as OSM ways do. Lines that merely cross (a bridge over a road, an
+  underpass) are *not* connected: there is no planarisation and no noding.
+* Zero-length edges (both ends round to the same vertex) and duplicate edges
+  (the same pair of vertices, in either direction) are dropped and counted in
+  :attr:`WalkNetwork.summary`.
+* Disconnected pieces are counted; with ``drop_disconnected=True`` the small
+  ones are dropped (see :func:`build_network`).
+
+Saved network format (``.npz``)
+-------------------------------
+:func:`save_network` writes an uncompressed numpy ``.npz`` archive with the
+arrays ``node_xy`` (float64, n x 2, metres), ``edge_u`` and ``edge_v`` (int64),
+``edge_length`` (float64, metres), and the strings ``crs_wkt`` (WKT2 of the
+metric CRS), ``summary_json`` (the build summary) and ``format``
+(``"planner-gis-walknet/1"``). Edges are straight segments between their end
+nodes, so no geometry is stored. The file can be read with plain numpy.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import LineString
+>>> lines = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (100, 0), (100, 50)])],
+...                          crs="EPSG:32650")
+>>> net = build_network(lines)
+>>> net.n_nodes, net.n_edges, float(net.edge_length.sum())
+(3, 2, 150.0)
+>>> s = snap_points(net, np.array([[40.0, 10.0]]))
+>>> int(s.edge[0]), float(s.offset[0]), float(s.distance[0])
+(0, 40.0, 10.0)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from ._progress import ProgressCallback, report
+from .crs import choose_metric_crs, crs_label, is_metric, to_metric
+from .errors import CRSError, GeometryError, InputError, NetworkError
+from .io import atomic_path, read_vector
+
+PathLike = Union[str, os.PathLike]
+
+#: Coordinates are rounded to this many metres to decide which vertices are shared.
+VERTEX_TOLERANCE = 0.01
+#: Value of the ``format`` entry of saved network files.
+FORMAT_TAG = "planner-gis-walknet/1"
+#: File suffix of saved networks.
+SAVED_SUFFIX = ".npz"
+
+
+# ----------------------------------------------------------------------------- container
+
+
+class WalkNetwork:
+    """An undirected walking network of straight segments in a metric CRS.
+
+    Build one with :func:`build_network` or :func:`read_network`; the
+    constructor takes the arrays directly (lengths are computed from the
+    coordinates when not given).
+
+    Parameters
+    ----------
+    crs : pyproj.CRS or anything pyproj accepts
+        A projected CRS in metres.
+    node_xy : ndarray, shape (n_nodes, 2)
+        Node coordinates in metres.
+    edge_u, edge_v : ndarray, shape (n_edges,)
+        End nodes of each edge (indices into ``node_xy``).
+    edge_length : ndarray, shape (n_edges,), optional
+        Segment lengths in metres; by default the Euclidean distance between
+        the end nodes (which is what every algorithm assumes).
+    summary : dict, optional
+        Build report (counts of dropped edges and pieces).
+
+    Attributes
+    ----------
+    component : ndarray, shape (n_nodes,)
+        Connected-component label of each node; 0 is the largest piece.
+    n_components : int
+        Number of connected pieces.
+
+    Examples
+    --------
+    >>> net = WalkNetwork(32650, np.array([[0.0, 0], [3, 4], [10, 10]]), [0], [1])
+    >>> net.edge_length.tolist(), net.n_components
+    ([5.0], 2)
+    """
+
+    def __init__(
+        self,
+        crs: Any,
+        node_xy: np.ndarray,
+        edge_u: np.ndarray,
+        edge_v: np.ndarray,
+        edge_length: Optional[np.ndarray] = None,
+        summary: Optional[dict] = None,
+    ):
+        crs = CRS.from_user_input(crs)
+        if not is_metric(crs):
+            raise CRSError(f"walking network CRS {crs_label(crs)} is not projected in metres",
+                           fix="build the network with metric_crs= a projected CRS in metres")
+        self.crs: CRS = crs
+        self.node_xy = np.ascontiguousarray(node_xy, dtype=np.float64).reshape(-1, 2)
+        self.edge_u = np.ascontiguousarray(edge_u, dtype=np.int64).ravel()
+        self.edge_v = np.ascontiguousarray(edge_v, dtype=np.int64).ravel()
+        if len(self.edge_u) != len(self.edge_v):
+            raise NetworkError("edge_u and edge_v differ in length", fix="give one end node pair per edge")
+        n = len(self.node_xy)
+        if len(self.edge_u) and (min(self.edge_u.min(), self.edge_v.min()) < 0
+                                 or max(self.edge_u.max(), self.edge_v.max()) >= n):
+            raise NetworkError("an edge refers to a node that does not exist",
+                               fix="edge_u/edge_v must be indices into node_xy")
+        if edge_length is None:
+            edge_length = np.hypot(*(self.node_xy[self.edge_v] - self.node_xy[self.edge_u]).T)
+        self.edge_length = np.ascontiguousarray(edge_length, dtype=np.float64).ravel()
+        for a in (self.node_xy, self.edge_u, self.edge_v, self.edge_length):
+            a.setflags(write=False)
+        self.summary: dict = dict(summary or {})
+        if n:
+            self.n_components, labels = connected_components(self._adjacency(), directed=False)
+            # relabel so that 0 is the largest piece, 1 the next, ...
+            sizes = np.bincount(labels, minlength=self.n_components)
+            order = np.argsort(-sizes, kind="stable")
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            self.component = rank[labels].astype(np.int64)
+        else:
+            self.n_components, self.component = 0, np.zeros(0, dtype=np.int64)
+        self.component.setflags(write=False)
+        self.summary.setdefault("nodes", int(n))
+        self.summary.setdefault("edges", int(len(self.edge_u)))
+        self.summary["components"] = int(self.n_components)
+
+    # -- sizes ---------------------------------------------------------------
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_xy)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of (undirected) edges."""
+        return len(self.edge_u)
+
+    def __repr__(self) -> str:
+        return (f"WalkNetwork({self.n_nodes} nodes, {self.n_edges} edges, "
+                f"{self.n_components} pieces, {crs_label(self.crs)})")
+
+    # -- derived structures (cached) ------------------------------------------
+    def _adjacency(self) -> csr_matrix:
+        n = len(self.node_xy)
+        ones = np.ones(len(self.edge_u), dtype=np.int8)
+        return csr_matrix((ones, (self.edge_u, self.edge_v)), shape=(n, n))
+
+    @cached_property
+    def csr_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(indptr, indices, data)`` of the symmetric arc list, rows sorted by tail node.
+
+        Both directions of every edge are stored, so the graph can be searched
+        as directed (which lets callers append one-way virtual source nodes).
+        """
+        n = self.n_nodes
+        tail = np.concatenate([self.edge_u, self.edge_v])
+        head = np.concatenate([self.edge_v, self.edge_u])
+        w = np.concatenate([self.edge_length, self.edge_length])
+        order = np.argsort(tail, kind="stable")
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(tail, minlength=n), out=indptr[1:])
+        indices = head[order].astype(np.int32 if n < 2**31 - 1 else np.int64)
+        return indptr, indices, w[order]
+
+    @cached_property
+    def edge_geometry(self) -> np.ndarray:
+        """Edges as shapely LineStrings (straight segments, metric CRS)."""
+        seg = np.stack([self.node_xy[self.edge_u], self.node_xy[self.edge_v]], axis=1)
+        return shapely.linestrings(seg)
+
+    @cached_property
+    def _snap_index(self) -> "_SegmentIndex":
+        return _SegmentIndex(self)
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The edges as a GeoDataFrame of lines with columns ``u``, ``v``, ``length``, ``component``.
+
+        >>> net = WalkNetwork(32650, np.array([[0.0, 0], [3, 4]]), [0], [1])
+        >>> net.to_geodataframe()[["u", "v", "length"]].values.tolist()
+        [[0.0, 1.0, 5.0]]
+        """
+        return gpd.GeoDataFrame(
+            {"u": self.edge_u, "v": self.edge_v, "length": self.edge_length,
+             "component": self.component[self.edge_u] if self.n_edges else np.zeros(0, np.int64)},
+            geometry=self.edge_geometry, crs=self.crs,
+        )
+
+    def equals(self, other: "WalkNetwork") -> bool:
+        """True if both networks have the same CRS, nodes and edges."""
+        return bool(
+            self.crs == other.crs
+            and np.array_equal(self.node_xy, other.node_xy)
+            and np.array_equal(self.edge_u, other.edge_u)
+            and np.array_equal(self.edge_v, other.edge_v)
+            and np.array_equal(self.edge_length, other.edge_length)
+        )
+
+
+# ----------------------------------------------------------------------------- building
+
+
+def _node_ids(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique rows of an int64 (m, 2) array: (unique rows, inverse index)."""
+    if len(keys) == 0:
+        return keys.reshape(0, 2), np.zeros(0, dtype=np.int64)
+    lo = keys.min(axis=0)
+    span = keys.max(axis=0) - lo + 1
+    if float(span[0]) * float(span[1]) < 2**62:
+        packed = (keys[:, 0] - lo[0]) * span[1] + (keys[:, 1] - lo[1])
+        uniq, inverse = np.unique(packed, return_inverse=True)
+        rows = np.stack([uniq // span[1] + lo[0], uniq % span[1] + lo[1]], axis=1)
+        return rows, inverse.ravel()
+    rows, inverse = np.unique(keys, axis=0, return_inverse=True)
+    return rows, inverse.ravel()
+
+
+def build_network(
+    lines: gpd.GeoDataFrame,
+    metric_crs: Any = None,
+    drop_disconnected: bool = False,
+    min_component_nodes: Optional[int] = None,
+    progress: Optional[ProgressCallback] = None,
+    what: str = "walking network layer",
+) -> WalkNetwork:
+    """Build a :class:`WalkNetwork` from a layer of lines.
+
+    Parameters
+    ----------
+    lines : GeoDataFrame
+        LineStrings / MultiLineStrings with a CRS (any CRS; reprojected to the
+        metric CRS). Other geometry types are refused; empty/null rows are
+        skipped and counted.
+    metric_crs : optional
+        Metric CRS to work in (default: the :mod:`planner_gis.crs` policy).
+    drop_disconnected : bool
+        If True, drop pieces not connected to the largest piece. With
+        ``min_component_nodes`` set, pieces with at least that many nodes are
+        kept too.
+    min_component_nodes : int, optional
+        See ``drop_disconnected``.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+    what : str
+        Name of the data in error messages (e.g. the file name).
+
+    Returns
+    -------
+    WalkNetwork
+        ``summary`` holds ``input_lines``, ``skipped_empty``,
+        ``dropped_zero_length``, ``dropped_duplicate``, ``components``,
+        ``dropped_components`` and ``dropped_component_nodes``.
+
+    Raises
+    ------
+    GeometryError
+        If the layer has non-line geometries or no usable line.
+
+    Examples
+    --------
+    Two crossing lines without a shared vertex stay unconnected (a bridge):
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import LineString
+    >>> g = gpd.GeoDataFrame(geometry=[LineString([(0, 50), (100, 50)]),
+    ...                                LineString([(50, 0), (50, 100)]),
+    ...                                LineString([(50, 0), (50, 0)])], crs=32650)
+    >>> net = build_network(g)
+    >>> net.n_components, net.summary["dropped_zero_length"]
+    (2, 1)
+    >>> build_network(g, drop_disconnected=True).n_edges
+    1
+    """
+    if not isinstance(lines, gpd.GeoDataFrame):
+        raise InputError(f"{what} is not a GeoDataFrame", fix="read it with planner_gis.io.read_vector")
+    report(progress, 0.0, "preparing lines")
+    metric = choose_metric_crs(lines, metric_crs, what)
+    geoms = lines.geometry
+    ok = geoms.notna() & ~geoms.is_empty
+    skipped = int((~ok).sum())
+    geoms = geoms[ok]
+    types = set(geoms.geom_type.unique())
+    bad = types - {"LineString", "MultiLineString", "LinearRing"}
+    if bad:
+        first = geoms.index[geoms.geom_type.isin(sorted(bad))][0]
+        raise GeometryError(
+            f"{what}: record {first!r} is a {sorted(bad)[0]}; a walking network needs lines",
+            fix="give a layer of (multi)line streets and paths, e.g. from OSM ways",
+        )
+    if len(geoms) == 0:
+        raise GeometryError(f"{what} has no line geometry", fix="give a layer with street lines")
+    gs = gpd.GeoSeries(geoms.values, crs=lines.crs)
+    if CRS.from_user_input(lines.crs) != metric:
+        gs = gs.to_crs(metric)
+    parts = shapely.get_parts(gs.values)
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    report(progress, 0.3, "merging shared vertices")
+    keys = np.round(coords / VERTEX_TOLERANCE).astype(np.int64)
+    rows, vid = _node_ids(keys)
+    node_xy = rows.astype(np.float64) * VERTEX_TOLERANCE
+    same_part = part[:-1] == part[1:]
+    u = vid[:-1][same_part]
+    v = vid[1:][same_part]
+    zero = u == v
+    n_zero = int(zero.sum())
+    u, v = u[~zero], v[~zero]
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    report(progress, 0.6, "dropping duplicate edges")
+    n_nodes_all = len(node_xy)
+    pair = a * np.int64(n_nodes_all) + b
+    _, first = np.unique(pair, return_index=True)
+    first.sort()
+    n_dup = len(u) - len(first)
+    u, v = u[first], v[first]
+    # drop vertices no edge uses (zero-length lines) and renumber
+    used = np.zeros(n_nodes_all, dtype=bool)
+    used[u] = True
+    used[v] = True
+    new_id = np.cumsum(used) - 1
+    node_xy, u, v = node_xy[used], new_id[u], new_id[v]
+    if len(u) == 0:
+        raise GeometryError(f"{what} has no line of non-zero length", fix="give a layer with street lines")
+    summary = {
+        "input_lines": int(len(lines)),
+        "skipped_empty": skipped,
+        "dropped_zero_length": n_zero,
+        "dropped_duplicate": int(n_dup),
+        "dropped_components": 0,
+        "dropped_component_nodes": 0,
+        "crs": crs_label(metric),
+    }
+    report(progress, 0.8, "finding connected pieces")
+    net = WalkNetwork(metric, node_xy, u, v, summary=summary)
+    summary["components_found"] = net.n_components
+    if drop_disconnected and net.n_components > 1:
+        sizes = np.bincount(net.component)
+        keep_comp = np.zeros(len(sizes), dtype=bool)
+        keep_comp[0] = True
+        if min_component_nodes is not None:
+            keep_comp |= sizes >= int(min_component_nodes)
+        keep_node = keep_comp[net.component]
+        keep_edge = keep_node[net.edge_u]
+        new_id = np.cumsum(keep_node) - 1
+        summary["dropped_components"] = int((~keep_comp).sum())
+        summary["dropped_component_nodes"] = int((~keep_node).sum())
+        summary.pop("nodes", None)
+        summary.pop("edges", None)
+        net = WalkNetwork(metric, net.node_xy[keep_node], new_id[net.edge_u[keep_edge]],
+                          new_id[net.edge_v[keep_edge]], summary=summary)
+    report(progress, 1.0, "network built")
+    return net
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _lines_from_graphml(path: Path) -> gpd.GeoDataFrame:
+    """Lines of an OSMnx-style GraphML file (node x/y, optional edge WKT geometry)."""
+    import networkx as nx
+
+    try:
+        g = nx.read_graphml(path)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot read as GraphML ({exc})",
+                         fix="give a GraphML file written by OSMnx (ox.save_graphml)") from None
+    crs = g.graph.get("crs")
+    if not crs:
+        raise CRSError(f"{path}: the GraphML graph has no 'crs' attribute",
+                       fix="save the graph with OSMnx, which records crs (e.g. 'epsg:4326')")
+    xy = {}
+    for node, data in g.nodes(data=True):
+        try:
+            xy[node] = (float(data["x"]), float(data["y"]))
+        except (KeyError, TypeError, ValueError):
+            raise InputError(f"{path}: node {node!r} has no numeric x/y attributes",
+                             fix="give an OSMnx GraphML file whose nodes carry x and y") from None
+    geoms = []
+    for u, v, data in g.edges(data=True):
+        wkt = data.get("geometry")
+        if wkt:
+            try:
+                geoms.append(shapely.from_wkt(wkt))
+            except Exception:
+                raise InputError(f"{path}: edge {u!r}-{v!r} has an unreadable geometry {wkt[:40]!r}",
+                                 fix="edge geometry must be WKT, as OSMnx writes it") from None
+        else:
+            geoms.append(shapely.LineString([xy[u], xy[v]]))
+    return gpd.GeoDataFrame(geometry=geoms, crs=crs)
+
+
+def _lines_from_pbf(path: Path) -> gpd.GeoDataFrame:
+    try:
+        from pyrosm import OSM
+    except ImportError:
+        raise InputError(f"{path}: reading .osm.pbf needs pyrosm",
+                         fix="pip install 'planner-gis[osm]' (or pip install pyrosm)") from None
+    try:
+        edges = OSM(str(path)).get_network(network_type="walking")
+    except Exception as exc:
+        raise InputError(f"{path}: pyrosm cannot read a walking network ({exc})",
+                         fix="check that the file is an OpenStreetMap .osm.pbf extract") from None
+    if edges is None or len(edges) == 0:
+        raise NetworkError(f"{path}: the extract has no walkable ways",
+                           fix="use a larger extract that covers the study area")
+    return gpd.GeoDataFrame(geometry=edges.geometry.values, crs=edges.crs or "EPSG:4326")
+
+
+def read_network(
+    path: PathLike,
+    metric_crs: Any = None,
+    drop_disconnected: bool = False,
+    progress: Optional[ProgressCallback] = None,
+    **kwargs: Any,
+) -> WalkNetwork:
+    """Read a walking network from a file.
+
+    Dispatch on the file name: ``.osm.pbf`` / ``.pbf`` -> pyrosm walking
+    network; ``.graphml`` -> OSMnx GraphML; ``.npz`` -> a network saved by
+    :func:`save_network` (``metric_crs`` must then match or be None); anything
+    else -> a vector line layer read with :func:`planner_gis.io.read_vector`
+    (``layer=`` and other keyword arguments are passed on).
+
+    Raises
+    ------
+    InputError, NetworkError, CRSError
+        If the file cannot be read or holds no usable network.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found", fix="check the path and file name")
+    name = p.name.lower()
+    if name.endswith(SAVED_SUFFIX):
+        net = load_network(p)
+        if metric_crs is not None and CRS.from_user_input(metric_crs) != net.crs:
+            raise CRSError(f"{p}: saved network is in {crs_label(net.crs)}, not {metric_crs}",
+                           fix="leave metric_crs unset or rebuild the network from its source")
+        return net
+    if name.endswith(".pbf"):
+        report(progress, 0.0, "reading OSM extract")
+        lines = _lines_from_pbf(p)
+    elif name.endswith(".graphml"):
+        lines = _lines_from_graphml(p)
+    else:
+        lines = read_vector(p, **kwargs)
+    return build_network(lines, metric_crs=metric_crs, drop_disconnected=drop_disconnected,
+                         progress=progress, what=str(p))
+
+
+def save_network(net: WalkNetwork, path: PathLike) -> Path:
+    """Save ``net`` atomically as a ``.npz`` file (format in the module docs).
+
+    >>> import tempfile, pathlib
+    >>> net = WalkNetwork(32650, np.array([[0.0, 0], [3, 4]]), [0], [1])
+    >>> p = save_network(net, pathlib.Path(tempfile.mkdtemp()) / "walk.npz")
+    >>> load_network(p).equals(net)
+    True
+    """
+    p = Path(path)
+    if not p.name.lower().endswith(SAVED_SUFFIX):
+        raise InputError(f"{p}: a saved network file must end in {SAVED_SUFFIX}",
+                         fix=f"name it e.g. walk{SAVED_SUFFIX}")
+    with atomic_path(p) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, node_xy=net.node_xy, edge_u=net.edge_u, edge_v=net.edge_v,
+                     edge_length=net.edge_length, crs_wkt=np.array(net.crs.to_wkt()),
+                     summary_json=np.array(json.dumps(net.summary, ensure_ascii=False)),
+                     format=np.array(FORMAT_TAG))
+    return p
+
+
+def load_network(path: PathLike) -> WalkNetwork:
+    """Load a network written by :func:`save_network`."""
+    p = Path(path)
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            tag = str(z["format"]) if "format" in z else ""
+            if tag != FORMAT_TAG:
+                raise NetworkError(f"{p}: not a planner-gis network file (format {tag!r})",
+                                   fix="save networks with planner_gis.network.save_network")
+            summary = json.loads(str(z["summary_json"]))
+            return WalkNetwork(CRS.from_wkt(str(z["crs_wkt"])), z["node_xy"], z["edge_u"],
+                               z["edge_v"], z["edge_length"], summary=summary)
+    except (OSError, ValueError, KeyError) as exc:
+        if isinstance(exc, NetworkError):
+            raise
+        raise NetworkError(f"{p}: cannot read the saved network ({exc})",
+                           fix="re-create it with planner_gis.network.save_network") from None
+
+
+# ----------------------------------------------------------------------------- snapping
+
+
+@dataclass
+class Snapped:
+    """Points snapped onto the nearest point of the nearest edge.
+
+    Attributes
+    ----------
+    edge : ndarray of int64
+        Edge index, -1 where the point is unreachable (farther than ``max_snap``).
+    offset : ndarray of float64
+        Distance along the edge from its ``u`` node to the snapped point (m).
+    distance : ndarray of float64
+        Straight-line distance from the point to the snapped point (m). Where
+        unreachable it is only known to exceed ``max_snap`` (inf for points
+        without coordinates).
+    xy : ndarray, shape (n, 2)
+        Snapped coordinates (NaN where unreachable).
+    """
+
+    edge: np.ndarray
+    offset: np.ndarray
+    distance: np.ndarray
+    xy: np.ndarray
+
+    @property
+    def reachable(self) -> np.ndarray:
+        """Boolean mask of points within ``max_snap`` of an edge."""
+        return self.edge >= 0
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+
+class _SegmentIndex:
+    """KD-tree on midpoints of edge pieces no longer than ``piece``.
+
+    The nearest edge of a point p is found exactly: for candidate pieces from a
+    k-nearest query, the exact point-segment distance is computed; if the k-th
+    midpoint is at distance ``dk`` and every piece has half-length at most
+    ``h``, every other piece is at least ``dk - h`` away, so the best candidate
+    is certified when ``best <= dk - h``. Uncertified points are re-queried with
+    a larger k.
+    """
+
+    def __init__(self, net: WalkNetwork):
+        L = net.edge_length
+        self.net = net
+        piece = float(np.median(L)) if len(L) else 1.0
+        piece = max(piece, 1.0)
+        n_pieces = np.maximum(1, np.ceil(L / piece)).astype(np.int64)
+        edge_of = np.repeat(np.arange(len(L)), n_pieces)
+        start = np.cumsum(n_pieces) - n_pieces
+        j = np.arange(len(edge_of)) - np.repeat(start, n_pieces)
+        frac = (j + 0.5) / n_pieces[edge_of]
+        a = net.node_xy[net.edge_u[edge_of]]
+        b = net.node_xy[net.edge_v[edge_of]]
+        mid = a + (b - a) * frac[:, None]
+        self.piece_edge = edge_of
+        self.half = float((L / n_pieces).max() / 2.0) if len(L) else 0.0
+        self.tree = cKDTree(mid)
+        self.n_pieces = len(edge_of)
+
+
+def _project(net: WalkNetwork, p: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact squared distance and fraction along edge of points ``p`` (..., 2) onto ``edges``."""
+    a = net.node_xy[net.edge_u[edges]]
+    b = net.node_xy[net.edge_v[edges]]
+    ab = b - a
+    ap = p - a
+    den = (ab * ab).sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip((ap * ab).sum(-1) / den, 0.0, 1.0)
+    t = np.where(den > 0, t, 0.0)
+    d = ap - ab * t[..., None]
+    return (d * d).sum(-1), t
+
+
+def snap_points(
+    net: WalkNetwork,
+    xy: np.ndarray,
+    max_snap: float = 200.0,
+    k: int = 8,
+    chunk: int = 262144,
+) -> Snapped:
+    """Snap points to the nearest point on the nearest edge of ``net``.
+
+    Parameters
+    ----------
+    net : WalkNetwork
+    xy : ndarray, shape (n, 2)
+        Point coordinates in the network's metric CRS.
+    max_snap : float
+        Points farther than this (metres) from every edge are unreachable:
+        ``edge == -1``.
+    k : int
+        Candidate pieces per point in the first KD-tree query (a tuning knob;
+        the result is exact for any k).
+    chunk : int
+        Points per batch (bounds memory).
+
+    Returns
+    -------
+    Snapped
+
+    Examples
+    --------
+    An L-shaped street; a point near the corner snaps to the nearer leg:
+
+    >>> net = WalkNetwork(32650, np.array([[0.0, 0], [100, 0], [100, 100]]), [0, 1], [1, 2])
+    >>> s = snap_points(net, np.array([[90.0, 5], [95.0, 60], [500, 500]]), max_snap=50)
+    >>> s.edge.tolist(), s.offset.round(3).tolist(), s.distance.round(3).tolist()
+    ([0, 1, -1], [90.0, 60.0, 0.0], [5.0, 5.0, 565.685])
+    """
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    n = len(xy)
+    edge = np.full(n, -1, dtype=np.int64)
+    frac = np.zeros(n)
+    dist2 = np.full(n, np.inf)
+    if n == 0 or net.n_edges == 0:
+        return Snapped(edge, frac, np.sqrt(dist2), np.full((n, 2), np.nan))
+    finite = np.isfinite(xy).all(axis=1)
+    idx = net._snap_index
+    # process points in spatial order: KD-tree queries are much faster with locality
+    cell = max(idx.half * 20.0, 1.0)
+    gx = np.floor(np.where(finite, xy[:, 0], 0) / cell)
+    gy = np.floor(np.where(finite, xy[:, 1], 0) / cell)
+    order = np.lexsort((gx, gy))
+    order = order[finite[order]]
+    for s0 in range(0, len(order), chunk):
+        sel = order[s0:s0 + chunk]
+        kk = min(k, idx.n_pieces)
+        todo = sel
+        while len(todo):
+            p = xy[todo]
+            dk, ip = idx.tree.query(p, k=kk, workers=-1)
+            if kk == 1:
+                dk, ip = dk[:, None], ip[:, None]
+            cand = idx.piece_edge[ip]
+            d2, t = _project(net, p[:, None, :], cand)
+            best = np.argmin(d2, axis=1)
+            rows = np.arange(len(todo))
+            bd2 = d2[rows, best]
+            edge[todo] = cand[rows, best]
+            frac[todo] = t[rows, best]
+            dist2[todo] = bd2
+            if kk >= idx.n_pieces:
+                break
+            bound = dk[:, -1] - idx.half
+            # exact when no other piece can be nearer; points whose every other
+            # piece is beyond max_snap are settled too (reachable or not)
+            certified = (bd2 == 0) | ((bound > 0) & (bound * bound >= bd2)) | (bound > max_snap)
+            todo = todo[~certified]
+            kk = min(kk * 4, idx.n_pieces)
+    dist = np.sqrt(dist2)
+    far = dist > max_snap
+    edge[far] = -1
+    offset = np.where(edge >= 0, frac * net.edge_length[np.maximum(edge, 0)], 0.0)
+    ok = edge >= 0
+    snapped = np.full((n, 2), np.nan)
+    a = net.node_xy[net.edge_u[edge[ok]]]
+    b = net.node_xy[net.edge_v[edge[ok]]]
+    snapped[ok] = a + (b - a) * frac[ok, None]
+    return Snapped(edge, offset, dist, snapped)
+
+
+def points_xy(gdf: gpd.GeoDataFrame, crs: Any, what: str = "points") -> np.ndarray:
+    """Coordinates of a point layer in ``crs``; non-point geometries give their representative point.
+
+    Null or empty geometries give NaN coordinates (they never snap).
+    """
+    if gdf.crs is None:
+        raise CRSError(f"{what} has no coordinate reference system",
+                       fix="set it, e.g. gdf.set_crs('EPSG:4326')")
+    g = gdf.geometry
+    if CRS.from_user_input(gdf.crs) != CRS.from_user_input(crs):
+        g = g.to_crs(crs)
+    geoms = np.asarray(g.values, dtype=object)
+    missing = pd.isna(geoms) | shapely.is_empty(geoms)
+    not_point = ~missing & (shapely.get_type_id(geoms) != 0)
+    if not_point.any():
+        geoms = geoms.copy()
+        geoms[not_point] = shapely.point_on_surface(geoms[not_point])
+    out = np.full((len(geoms), 2), np.nan)
+    if (~missing).any():
+        out[~missing, 0] = shapely.get_x(geoms[~missing])
+        out[~missing, 1] = shapely.get_y(geoms[~missing])
+    return out
+
+
+__all__ = [
+    "WalkNetwork",
+    "Snapped",
+    "build_network",
+    "read_network",
+    "save_network",
+    "load_network",
+    "snap_points",
+    "points_xy",
+    "VERTEX_TOLERANCE",
+]

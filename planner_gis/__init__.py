@@ -1,9 +1,17 @@
 """planner-gis: GIS for China's responsibility planner (责任规划师) system.
 
 The public API is what this module exports; everything else is internal.
+
+>>> import planner_gis
+>>> result = planner_gis.audit(planner_gis.datasets.demo_units_path(),
+...                            planner_gis.datasets.demo_registry_path(), as_of="2026-03-31")
+>>> int((result.units["status"] == "unassigned").sum())
+1
 """
 
-from . import crs, errors
+from . import crs, datasets, errors
+from .audit import AuditResult, audit
+from .crs import choose_metric_crs, convert_gdf, to_metric
 from .errors import (
     Cancelled,
     CRSError,
@@ -14,13 +22,30 @@ from .errors import (
     PlannerGisError,
     RegistryError,
 )
+from .io import read_vector
+from .registry import active_unit_teams, read_registry
+from .zones import read_zones
 
 __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    # modules
     "crs",
+    "datasets",
     "errors",
+    # zones and audit
+    "read_zones",
+    "read_registry",
+    "active_unit_teams",
+    "audit",
+    "AuditResult",
+    # coordinates and reading
+    "choose_metric_crs",
+    "to_metric",
+    "convert_gdf",
+    "read_vector",
+    # errors
     "PlannerGisError",
     "InputError",
     "CRSError",

@@ -1,0 +1,771 @@
+"""Walking reach: network distances from residents to everyday facilities.
+
+The distance contract
+---------------------
+Origins (residents) and facilities snap to the nearest point on the nearest
+edge of the :class:`~planner_gis.network.WalkNetwork`
+(:func:`~planner_gis.network.snap_points`). The walking distance from ``a``
+to ``b`` is::
+
+    d(a, b) = |a a'| + shortest path from a' to b' along the edges + |b' b|
+
+where partial edges count by their length and two points on the *same* edge
+may also walk directly along it. A point farther than ``max_snap`` from every
+edge is unreachable (distance ``inf``) and reported. A resident is *covered*
+for a facility category when ``d <= threshold``.
+
+The engine
+----------
+Facilities become one-way *virtual source nodes* appended to the network's arc
+list, each joined to both ends of its edge with the partial lengths (plus its
+snap distance). One :func:`scipy.sparse.csgraph.dijkstra` call with all
+sources of a category (``min_only=True``) and ``limit=threshold`` gives the
+distance from every network node to the nearest facility; each origin then
+takes the best of its two edge ends (plus the partial edge and its snap
+distance) and of the facilities on its own edge. No origin x facility matrix
+is ever built.
+
+Examples
+--------
+A 300 m street with a clinic at 250 m; residents at 0 m and 100 m, 10 m off the
+street:
+
+>>> from planner_gis.network import WalkNetwork
+>>> net = WalkNetwork(32650, np.array([[0.0, 0], [100, 0], [300, 0]]), [0, 1], [1, 2])
+>>> homes = np.array([[0.0, 10], [100, 10]])
+>>> nearest_distance(net, homes, np.array([[250.0, 0]])).tolist()
+[260.0, 160.0]
+>>> count_within(net, homes, np.array([[250.0, 0], [50.0, 0]]), threshold=200).tolist()
+[1, 2]
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence, Union
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from ._progress import ProgressCallback, report, scaled
+from .crs import crs_label, to_metric
+from .errors import CRSError, InputError
+from .network import Snapped, WalkNetwork, points_xy, snap_points
+
+PathLike = Union[str, os.PathLike]
+
+TIERS = (5, 10, 15)
+
+
+# ----------------------------------------------------------------------------- numeric core
+
+
+def source_graph(net: WalkNetwork, src: Snapped) -> csr_matrix:
+    """The network's arcs plus one virtual source node per snapped point.
+
+    Virtual node ``net.n_nodes + i`` belongs to point ``i``; it has two
+    outgoing arcs (to the ``u`` and ``v`` node of the point's edge, weighted
+    snap distance + partial edge) and no incoming arc, so no path passes
+    through it. Unreachable points get a node without arcs.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Square, ``n_nodes + len(src)`` rows; search it with ``directed=True``.
+    """
+    indptr, indices, data = net.csr_arrays
+    n, k = net.n_nodes, len(src)
+    ok = src.edge >= 0
+    e = np.where(ok, src.edge, 0)
+    L = net.edge_length[e]
+    cnt = np.where(ok, 2, 0)
+    ext_ptr = indptr[-1] + np.cumsum(cnt)
+    heads = np.stack([net.edge_u[e], net.edge_v[e]], axis=1)[ok].ravel()
+    w = np.stack([src.distance + src.offset, src.distance + (L - src.offset)], axis=1)[ok].ravel()
+    N = n + k
+    return csr_matrix(
+        (np.concatenate([data, w]),
+         np.concatenate([indices, heads.astype(indices.dtype)]),
+         np.concatenate([indptr, ext_ptr])),
+        shape=(N, N),
+    )
+
+
+def _subset(s: Snapped, idx: np.ndarray) -> Snapped:
+    return Snapped(s.edge[idx], s.offset[idx], s.distance[idx], s.xy[idx])
+
+
+def _same_edge_pairs(dest: Snapped, src: Snapped) -> tuple[np.ndarray, np.ndarray]:
+    """All (dest index, src index) pairs of reachable points snapped to the same edge."""
+    sok = np.flatnonzero(src.edge >= 0)
+    if len(sok) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = sok[np.argsort(src.edge[sok], kind="stable")]
+    se = src.edge[order]
+    dok = np.flatnonzero(dest.edge >= 0)
+    de = dest.edge[dok]
+    lo = np.searchsorted(se, de, side="left")
+    hi = np.searchsorted(se, de, side="right")
+    cnt = hi - lo
+    has = cnt > 0
+    dok, lo, cnt = dok[has], lo[has], cnt[has]
+    total = int(cnt.sum())
+    d_idx = np.repeat(dok, cnt)
+    start = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+    s_idx = order[start + np.arange(total)]
+    return d_idx, s_idx
+
+
+def distances_from_nodes(net: WalkNetwork, node_dist: np.ndarray, dest: Snapped) -> np.ndarray:
+    """Distance at snapped points given network distances at the nodes.
+
+    ``snap distance + min(node_dist[u] + offset, node_dist[v] + length - offset)``;
+    ``inf`` for unreachable points. Same-edge shortcuts are not included (see
+    :func:`nearest_from_snapped`).
+    """
+    ok = dest.edge >= 0
+    e = np.where(ok, dest.edge, 0)
+    du = node_dist[net.edge_u[e]] + dest.offset
+    dv = node_dist[net.edge_v[e]] + (net.edge_length[e] - dest.offset)
+    out = dest.distance + np.minimum(du, dv)
+    out[~ok] = np.inf
+    return out
+
+
+def nearest_from_snapped(
+    net: WalkNetwork,
+    dest: Snapped,
+    src: Snapped,
+    limit: float = np.inf,
+    graph: Optional[csr_matrix] = None,
+    sources: Optional[np.ndarray] = None,
+) -> np.ndarray:
+    """Distance from every snapped ``dest`` point to its nearest ``src`` point.
+
+    Parameters
+    ----------
+    net : WalkNetwork
+    dest, src : Snapped
+        Snapped origins and facilities.
+    limit : float
+        Search radius in metres; farther distances come back as ``inf``.
+    graph : csr_matrix, optional
+        :func:`source_graph` of a superset of ``src`` (to reuse it across
+        categories); then ``sources`` gives the rows of ``src`` in it.
+    sources : ndarray of int, optional
+        Indices into the points of ``graph`` used as sources.
+
+    Returns
+    -------
+    ndarray of float64
+    """
+    if graph is None:
+        graph = source_graph(net, src)
+        sources = None
+    sources = np.arange(len(src)) if sources is None else np.asarray(sources, dtype=np.int64)
+    sources = sources[src.edge[sources] >= 0]
+    out = np.full(len(dest), np.inf)
+    if len(sources) == 0:
+        return out
+    nd = dijkstra(graph, directed=True, indices=net.n_nodes + sources, min_only=True, limit=limit)
+    out = distances_from_nodes(net, nd, dest)
+    sub = _subset(src, sources)
+    d_idx, s_idx = _same_edge_pairs(dest, sub)
+    src = sub
+    if len(d_idx):
+        direct = dest.distance[d_idx] + np.abs(dest.offset[d_idx] - src.offset[s_idx]) + src.distance[s_idx]
+        np.minimum.at(out, d_idx, direct)
+    out[out > limit] = np.inf
+    return out
+
+
+def _as_xy(a: Any, name: str) -> np.ndarray:
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise InputError(f"{name} must be an array of shape (n, 2) of x, y in the network CRS, "
+                         f"got shape {arr.shape}", fix="pass np.column_stack([x, y])")
+    return arr
+
+
+def nearest_distance(
+    net: WalkNetwork,
+    origins_xy: np.ndarray,
+    facilities_xy: np.ndarray,
+    max_snap: float = 200.0,
+    cutoff: Optional[float] = None,
+) -> np.ndarray:
+    """Per origin, the walking distance to the nearest facility (distance contract).
+
+    Parameters
+    ----------
+    net : WalkNetwork
+    origins_xy, facilities_xy : ndarray, shape (n, 2)
+        Coordinates in the network's metric CRS.
+    max_snap : float
+        Points farther than this from every edge are unreachable.
+    cutoff : float, optional
+        Stop searching beyond this distance (faster); farther results are ``inf``.
+
+    Returns
+    -------
+    ndarray of float64
+        ``inf`` where no facility is reachable (or the origin is unreachable).
+
+    Examples
+    --------
+    Origin and facility on the same edge walk directly along it:
+
+    >>> from planner_gis.network import WalkNetwork
+    >>> net = WalkNetwork(32650, np.array([[0.0, 0], [1000, 0]]), [0], [1])
+    >>> nearest_distance(net, np.array([[400.0, 3]]), np.array([[500.0, -4]])).tolist()
+    [107.0]
+    """
+    o = snap_points(net, _as_xy(origins_xy, "origins_xy"), max_snap)
+    f = snap_points(net, _as_xy(facilities_xy, "facilities_xy"), max_snap)
+    return nearest_from_snapped(net, o, f, limit=np.inf if cutoff is None else float(cutoff))
+
+
+def count_from_snapped(
+    net: WalkNetwork,
+    dest: Snapped,
+    src: Snapped,
+    threshold: float,
+    progress: Optional[ProgressCallback] = None,
+) -> np.ndarray:
+    """Per ``dest`` point, how many ``src`` points are within ``threshold`` (snapped inputs)."""
+    n = net.n_nodes
+    counts = np.zeros(len(dest), dtype=np.int64)
+    dok = np.flatnonzero(dest.edge >= 0)
+    if len(dok) == 0 or not (src.edge >= 0).any():
+        return counts
+    e = dest.edge[dok]
+    # incidence of origins on nodes: each origin hangs off its edge's u and v
+    inc_node = np.concatenate([net.edge_u[e], net.edge_v[e]])
+    inc_dest = np.concatenate([dok, dok])
+    inc_cost = np.concatenate([dest.offset[dok], net.edge_length[e] - dest.offset[dok]]) + \
+        np.concatenate([dest.distance[dok], dest.distance[dok]])
+    order = np.argsort(inc_node, kind="stable")
+    inc_dest, inc_cost = inc_dest[order], inc_cost[order]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(inc_node, minlength=n), out=ptr[1:])
+    graph = source_graph(net, src)
+    d_same, s_same = _same_edge_pairs(dest, src)
+    same_order = np.argsort(s_same, kind="stable")
+    d_same, s_same = d_same[same_order], s_same[same_order]
+    same_ptr = np.searchsorted(s_same, np.arange(len(src) + 1))
+    srcs = np.flatnonzero(src.edge >= 0)
+    for j, i in enumerate(srcs):
+        budget = threshold - src.distance[i]
+        if budget < 0:
+            continue
+        nd = dijkstra(graph, directed=True, indices=n + i, limit=threshold)
+        nodes = np.flatnonzero(nd[:n] <= threshold)
+        lo, hi = ptr[nodes], ptr[nodes + 1]
+        cnt = hi - lo
+        tot = int(cnt.sum())
+        if tot:
+            start = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(tot)
+            val = np.repeat(nd[nodes], cnt) + inc_cost[start]
+            hit = inc_dest[start[val <= threshold]]
+        else:
+            hit = np.zeros(0, np.int64)
+        a, b = same_ptr[i], same_ptr[i + 1]
+        if b > a:
+            dd = d_same[a:b]
+            direct = dest.distance[dd] + np.abs(dest.offset[dd] - src.offset[i]) + src.distance[i]
+            hit = np.concatenate([hit, dd[direct <= threshold]])
+        if len(hit):
+            counts[np.unique(hit)] += 1
+        if progress is not None and j % 16 == 0:
+            report(progress, (j + 1) / len(srcs), "counting facilities within reach")
+    return counts
+
+
+def count_within(
+    net: WalkNetwork,
+    origins_xy: np.ndarray,
+    facilities_xy: np.ndarray,
+    threshold: float,
+    max_snap: float = 200.0,
+    progress: Optional[ProgressCallback] = None,
+) -> np.ndarray:
+    """Per origin, the number of facilities within walking distance ``threshold``.
+
+    One bounded search (``limit=threshold``) runs from each facility; its
+    reached nodes are joined to the origins hanging off them, so the work
+    grows with the area each facility reaches, not with origins x facilities.
+
+    Returns
+    -------
+    ndarray of int64
+
+    Examples
+    --------
+    >>> from planner_gis.network import WalkNetwork
+    >>> net = WalkNetwork(32650, np.array([[0.0, 0], [100, 0], [200, 0]]), [0, 1], [1, 2])
+    >>> count_within(net, np.array([[0.0, 0], [150, 0]]),
+    ...              np.array([[10.0, 0], [120, 0], [190, 0]]), threshold=60).tolist()
+    [1, 2]
+    """
+    o = snap_points(net, _as_xy(origins_xy, "origins_xy"), max_snap)
+    f = snap_points(net, _as_xy(facilities_xy, "facilities_xy"), max_snap)
+    return count_from_snapped(net, o, f, float(threshold), progress=progress)
+
+
+# ----------------------------------------------------------------------------- population
+
+
+def population_from_raster(path: PathLike, metric_crs: Any = None, band: int = 1) -> gpd.GeoDataFrame:
+    """Population points from a raster: one point per cell centre with a positive value.
+
+    Cells equal to the raster's nodata value, non-finite or ``<= 0`` are
+    skipped. Points are returned in the metric CRS (policy of
+    :mod:`planner_gis.crs`), with the cell size in metres in
+    ``gdf.attrs["cell_size"]`` (used to draw underserved cells).
+
+    Parameters
+    ----------
+    path : str or Path
+        Any raster rasterio reads (GeoTIFF, ...), e.g. WorldPop or a census grid.
+    metric_crs : optional
+        Metric CRS of the output.
+    band : int
+        Band to read.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``population`` (float) and ``row``, ``col`` of the cell.
+    """
+    import rasterio
+
+    p = os.fspath(path)
+    if not os.path.exists(p):
+        raise InputError(f"{p}: file not found", fix="check the path of the population raster")
+    try:
+        with rasterio.open(p) as ds:
+            arr = ds.read(band).astype(np.float64)
+            nodata = ds.nodata
+            transform = ds.transform
+            crs = ds.crs
+    except Exception as exc:
+        raise InputError(f"{p}: cannot read as a raster ({exc})",
+                         fix="give a GeoTIFF population grid (e.g. WorldPop)") from None
+    if crs is None:
+        raise CRSError(f"{p}: the population raster has no CRS",
+                       fix="assign one, e.g. gdal_edit.py -a_srs EPSG:4326 file.tif")
+    valid = np.isfinite(arr) & (arr > 0)
+    if nodata is not None and np.isfinite(nodata):
+        valid &= arr != nodata
+    rows, cols = np.nonzero(valid)
+    xs, ys = rasterio.transform.xy(transform, rows, cols, offset="center")
+    gdf = gpd.GeoDataFrame(
+        {"population": arr[rows, cols], "row": rows, "col": cols},
+        geometry=gpd.points_from_xy(np.asarray(xs, float), np.asarray(ys, float)),
+        crs=CRS.from_user_input(crs.to_wkt()),
+    )
+    out = to_metric(gdf, metric_crs, what=p) if len(gdf) else gdf.to_crs(metric_crs) if metric_crs else gdf
+    # cell size in metres, measured at the raster centre
+    cx, cy = transform * (arr.shape[1] / 2.0, arr.shape[0] / 2.0)
+    corners = gpd.GeoSeries.from_xy([cx, cx + transform.a, cx], [cy, cy, cy + transform.e],
+                                    crs=gdf.crs).to_crs(out.crs)
+    c = shapely.get_coordinates(corners.values)
+    out.attrs["cell_size"] = (float(np.hypot(*(c[1] - c[0]))), float(np.hypot(*(c[2] - c[0]))))
+    return out
+
+
+def population_from_points(gdf: gpd.GeoDataFrame, column: str = "population") -> gpd.GeoDataFrame:
+    """Validate a population layer (points, or polygons such as census blocks).
+
+    Returns a copy with the weights in a float column ``population``. Rows
+    with null geometry are refused; polygons are kept (their representative
+    point is the origin, the polygon is drawn as underserved area).
+
+    Raises
+    ------
+    InputError
+        If the column is missing, not numeric, negative or not finite.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> g = gpd.GeoDataFrame({"pop": ["12", "3.5"]}, geometry=[Point(0, 0), Point(1, 1)], crs=32650)
+    >>> population_from_points(g, "pop")["population"].tolist()
+    [12.0, 3.5]
+    """
+    if column not in gdf.columns:
+        raise InputError(f"population layer has no column {column!r} (columns: {list(gdf.columns)})",
+                         fix="name the column holding residents per point with population_column=")
+    vals = pd.to_numeric(gdf[column], errors="coerce")
+    bad = vals.isna() | ~np.isfinite(vals.astype(float)) | (vals < 0)
+    if bad.any():
+        rec = gdf.index[bad.to_numpy()][0]
+        raise InputError(f"population layer: record {rec!r} has {column}={gdf[column].loc[rec]!r}, "
+                         "not a non-negative number",
+                         fix="fill the column with resident counts (0 for none)")
+    geom = gdf.geometry
+    missing = geom.isna() | geom.is_empty
+    if missing.any():
+        rec = gdf.index[missing.to_numpy()][0]
+        raise InputError(f"population layer: record {rec!r} has no geometry",
+                         fix="remove rows without location or give them coordinates")
+    out = gdf.copy()
+    if column != "population" and "population" in out.columns:
+        out = out.drop(columns="population")
+    out["population"] = vals.astype(float).to_numpy()
+    out.attrs.update(gdf.attrs)
+    return out
+
+
+# ----------------------------------------------------------------------------- coverage
+
+
+@dataclass
+class ReachResult:
+    """Result of :func:`compute_coverage`.
+
+    Attributes
+    ----------
+    coverage : DataFrame
+        Columns exactly ``unit_id, category, tier_min, threshold_m,
+        population, covered_population, share``: one row per unit and
+        category, plus rows ``category="tier_5"``, ``"tier_10"``, ``"tier_15"``
+        (population covered for *all* categories of that tier; ``threshold_m``
+        NaN). ``share`` is NaN where a unit has no population.
+    underserved : GeoDataFrame
+        Uncovered population cells dissolved per unit and category: columns
+        ``unit_id, category, tier_min, threshold_m, population, team_id,
+        team_name``.
+    unreachable : GeoDataFrame
+        Origins and facilities farther than ``max_snap`` from the network:
+        columns ``kind`` (origin/facility), ``record``, ``category``,
+        ``snap_distance``, ``reason``.
+    origin_distance : DataFrame
+        Walking distance (m) per origin (index of the population layer) and
+        category; ``inf`` beyond the search limit or when unreachable.
+    crs : pyproj.CRS
+        Metric CRS of all geometries.
+    summary : dict
+        Counts: origins, facilities, unreachable, ignored categories, ...
+    """
+
+    coverage: pd.DataFrame
+    underserved: gpd.GeoDataFrame
+    unreachable: gpd.GeoDataFrame
+    origin_distance: pd.DataFrame
+    crs: CRS
+    summary: dict = field(default_factory=dict)
+
+
+COVERAGE_COLUMNS = ["unit_id", "category", "tier_min", "threshold_m", "population",
+                    "covered_population", "share"]
+
+
+def _validate_catalogue(catalogue: pd.DataFrame, category_column: str = "category") -> pd.DataFrame:
+    need = ["category", "tier_min", "threshold_m"]
+    missing = [c for c in need if c not in catalogue.columns]
+    if missing:
+        raise InputError(f"facility catalogue lacks column(s) {missing} (has {list(catalogue.columns)})",
+                         fix="the catalogue needs category, name_zh, tier_min (5/10/15) and threshold_m")
+    cat = catalogue.copy()
+    cat["category"] = cat["category"].astype(str).str.strip()
+    for col in ("tier_min", "threshold_m"):
+        vals = pd.to_numeric(cat[col], errors="coerce")
+        bad = vals.isna() | (vals <= 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"facility catalogue row {i + 1} ({cat['category'].iloc[i]}): "
+                             f"{col}={catalogue[col].iloc[i]!r} is not a positive number",
+                             fix=f"set {col} (tier_min one of 5/10/15, threshold_m in metres)")
+        cat[col] = vals.astype(float)
+    bad_tier = ~cat["tier_min"].isin(TIERS)
+    if bad_tier.any():
+        i = int(np.flatnonzero(bad_tier.to_numpy())[0])
+        raise InputError(f"facility catalogue row {i + 1} ({cat['category'].iloc[i]}): "
+                         f"tier_min={catalogue['tier_min'].iloc[i]!r} is not 5, 10 or 15",
+                         fix="use the GB 50180-2018 living-circle tiers 5, 10 or 15 (minutes)")
+    cat["tier_min"] = cat["tier_min"].astype(int)
+    dup = cat["category"].duplicated()
+    if dup.any():
+        raise InputError(f"facility catalogue lists category {cat['category'][dup].iloc[0]!r} twice",
+                         fix="keep one row per category")
+    return cat.reset_index(drop=True)
+
+
+def zone_membership(xy: np.ndarray, zones: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """All (point, zone) pairs where the point lies in or on the zone polygon.
+
+    Zones may overlap; a point on a shared border belongs to both.
+
+    >>> from shapely.geometry import box
+    >>> z = gpd.GeoSeries([box(0, 0, 10, 10), box(5, 0, 20, 10)])
+    >>> p, z_ = zone_membership(np.array([[1.0, 1], [7, 1], [30, 1]]), z)
+    >>> sorted(zip(p.tolist(), z_.tolist()))
+    [(0, 0), (1, 0), (1, 1)]
+    """
+    pts, zs = [], []
+    finite = np.isfinite(xy).all(axis=1)
+    geoms = np.asarray(zones.values, dtype=object)
+    for j, g in enumerate(geoms):
+        if g is None or shapely.is_empty(g):
+            continue
+        x0, y0, x1, y1 = shapely.bounds(g)
+        cand = np.flatnonzero(finite & (xy[:, 0] >= x0) & (xy[:, 0] <= x1)
+                              & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))
+        if len(cand) == 0:
+            continue
+        shapely.prepare(g)
+        inside = shapely.intersects_xy(g, xy[cand, 0], xy[cand, 1])
+        pts.append(cand[inside])
+        zs.append(np.full(int(inside.sum()), j, dtype=np.int64))
+    if not pts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(pts), np.concatenate(zs)
+
+
+def _cells(population: gpd.GeoDataFrame, cell_size: Optional[float]) -> np.ndarray:
+    """Polygons drawn for population origins: polygons as given, points as square cells."""
+    geoms = np.asarray(population.geometry.values, dtype=object)
+    out = geoms.copy()
+    is_pt = shapely.get_type_id(geoms) == 0
+    if is_pt.any():
+        if cell_size is not None:
+            w = h = float(cell_size)
+        else:
+            w, h = population.attrs.get("cell_size", (100.0, 100.0))
+        x, y = shapely.get_x(geoms[is_pt]), shapely.get_y(geoms[is_pt])
+        out[is_pt] = shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+    return out
+
+
+def compute_coverage(
+    net: WalkNetwork,
+    facilities: gpd.GeoDataFrame,
+    population: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    catalogue: pd.DataFrame,
+    category_column: str = "category",
+    population_column: str = "population",
+    zone_id: str = "unit_id",
+    max_snap: float = 200.0,
+    teams: Optional[pd.DataFrame] = None,
+    progress: Optional[ProgressCallback] = None,
+    underserved: bool = True,
+    cell_size: Optional[float] = None,
+    distance_limit: Optional[float] = None,
+) -> ReachResult:
+    """Population covered by each facility category, per unit and living-circle tier.
+
+    Parameters
+    ----------
+    net : WalkNetwork
+    facilities : GeoDataFrame
+        Facility points with ``category_column``; other geometries count by
+        their representative point. Categories not in the catalogue are
+        ignored and listed in ``summary["ignored_categories"]``.
+    population : GeoDataFrame
+        Population points (e.g. :func:`population_from_raster`) or polygons
+        with ``population_column``.
+    zones : GeoDataFrame
+        Unit polygons with ``zone_id``; they may overlap (an origin counts in
+        every unit containing it).
+    catalogue : DataFrame
+        Columns ``category``, ``tier_min`` (5/10/15), ``threshold_m`` (and
+        ``name_zh``).
+    category_column, population_column, zone_id : str
+        Column names in facilities, population and zones.
+    max_snap : float
+        Snapping limit in metres for origins and facilities.
+    teams : DataFrame, optional
+        ``unit_id, team_id`` (and ``team_name``): the responsible team per
+        unit, copied onto the underserved areas.
+    progress : callable, optional
+        ``progress(fraction, message)``.
+    underserved : bool
+        Build the underserved polygons (the slowest step on big inputs).
+    cell_size : float, optional
+        Side in metres of the square drawn for point origins in
+        ``underserved`` (default: ``population.attrs["cell_size"]`` from
+        :func:`population_from_raster`, else 100 m).
+    distance_limit : float, optional
+        Search radius for ``origin_distance``; default the category's
+        ``threshold_m`` (farther distances are ``inf``). Coverage is the same
+        either way.
+
+    Returns
+    -------
+    ReachResult
+    """
+    cat = _validate_catalogue(catalogue)
+    crs = net.crs
+    for name, gdf, col in (("facilities", facilities, category_column),
+                           ("population", population, population_column),
+                           ("zones", zones, zone_id)):
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            raise InputError(f"{name} is not a GeoDataFrame", fix="read it with planner_gis.io.read_vector")
+        if col not in gdf.columns:
+            raise InputError(f"{name} layer has no column {col!r} (columns: {list(gdf.columns)})",
+                             fix=f"name the right column with the {name} column option")
+    pop = population_from_points(population, population_column)
+    report(progress, 0.0, "snapping origins and facilities")
+    oxy = points_xy(pop, crs, "population layer")
+    weights = pop["population"].to_numpy(dtype=float)
+    fcat = facilities[category_column].astype(str).str.strip().to_numpy()
+    known = np.isin(fcat, cat["category"].to_numpy())
+    ignored = pd.Series(fcat[~known]).value_counts().to_dict() if (~known).any() else {}
+    fac = facilities[known]
+    fcat = fcat[known]
+    fxy = points_xy(fac, crs, "facilities layer")
+    o_snap = snap_points(net, oxy, max_snap)
+    f_snap = snap_points(net, fxy, max_snap)
+    report(progress, 0.2, "walking distances")
+    graph = source_graph(net, f_snap)
+    n_cat = len(cat)
+    covered = np.zeros((len(pop), n_cat), dtype=bool)
+    dist = np.full((len(pop), n_cat), np.inf)
+    for j, row in cat.iterrows():
+        sources = np.flatnonzero((fcat == row["category"]) & (f_snap.edge >= 0))
+        thr = float(row["threshold_m"])
+        limit = thr if distance_limit is None else max(thr, float(distance_limit))
+        d = nearest_from_snapped(net, o_snap, f_snap, limit=limit, graph=graph, sources=sources)
+        dist[:, j] = d
+        covered[:, j] = d <= thr
+        report(progress, 0.2 + 0.5 * (j + 1) / n_cat, f"distances: {row['category']}")
+    # aggregation
+    report(progress, 0.7, "aggregating per unit")
+    zm = zones.geometry
+    if zones.crs is None:
+        raise CRSError("zones layer has no coordinate reference system", fix="set it, e.g. set_crs(4326)")
+    if CRS.from_user_input(zones.crs) != crs:
+        zm = zm.to_crs(crs)
+    p_idx, z_idx = zone_membership(oxy, zm)
+    nz = len(zones)
+    w_pair = weights[p_idx]
+    pop_z = np.bincount(z_idx, weights=w_pair, minlength=nz)
+    unit_ids = zones[zone_id].to_numpy()
+    tiers = [t for t in TIERS if (cat["tier_min"] == t).any()]
+    tables = []
+
+    def _rows(label, tier, thr, cov_mask):
+        cov = np.bincount(z_idx, weights=w_pair * cov_mask[p_idx], minlength=nz)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(pop_z > 0, cov / np.where(pop_z > 0, pop_z, 1), np.nan)
+        tables.append(pd.DataFrame({"unit_id": unit_ids, "category": label, "tier_min": tier,
+                                    "threshold_m": thr, "population": pop_z,
+                                    "covered_population": cov, "share": share}))
+
+    for j, row in cat.iterrows():
+        _rows(row["category"], int(row["tier_min"]), float(row["threshold_m"]), covered[:, j])
+    for t in tiers:
+        cols = np.flatnonzero(cat["tier_min"].to_numpy() == t)
+        _rows(f"tier_{t}", t, np.nan, covered[:, cols].all(axis=1))
+    coverage = pd.concat(tables, ignore_index=True)[COVERAGE_COLUMNS]
+    coverage["tier_min"] = coverage["tier_min"].astype(int)
+    coverage["threshold_m"] = coverage["threshold_m"].astype(float)
+    # team per unit
+    team_of = None
+    if teams is not None:
+        if "unit_id" not in teams.columns or "team_id" not in teams.columns:
+            raise InputError(f"teams table needs columns unit_id and team_id (has {list(teams.columns)})",
+                             fix="build it with planner_gis.registry.active_unit_teams")
+        tcols = ["team_id"] + (["team_name"] if "team_name" in teams.columns else [])
+        t = teams.copy()
+        t["unit_id"] = t["unit_id"].astype(str)
+        team_of = t.groupby("unit_id")[tcols].agg(
+            lambda s: "; ".join(sorted({str(x) for x in s if pd.notna(x) and str(x) != ""})))
+    # underserved polygons
+    report(progress, 0.75, "underserved areas")
+    under_rows = []
+    if underserved and len(p_idx):
+        cells = _cells(pop, cell_size)
+        zgeom = np.asarray(zm.values, dtype=object)
+        for j, row in cat.iterrows():
+            miss = ~covered[p_idx, j] & (w_pair > 0)
+            if not miss.any():
+                continue
+            zz, pp = z_idx[miss], p_idx[miss]
+            order = np.argsort(zz, kind="stable")
+            zz, pp = zz[order], pp[order]
+            bounds = np.flatnonzero(np.diff(zz)) + 1
+            for zg, pg in zip(np.split(zz, bounds), np.split(pp, bounds)):
+                z = int(zg[0])
+                shape = shapely.union_all(cells[pg])
+                clipped = shapely.intersection(shape, zgeom[z])
+                if shapely.is_empty(clipped):
+                    clipped = shape
+                under_rows.append({"unit_id": unit_ids[z], "category": row["category"],
+                                   "tier_min": int(row["tier_min"]),
+                                   "threshold_m": float(row["threshold_m"]),
+                                   "population": float(weights[pg].sum()), "geometry": clipped})
+            report(progress, 0.75 + 0.2 * (j + 1) / n_cat, f"underserved: {row['category']}")
+    under = gpd.GeoDataFrame(
+        under_rows or {"unit_id": [], "category": [], "tier_min": [], "threshold_m": [],
+                       "population": [], "geometry": []},
+        geometry="geometry", crs=crs)
+    if team_of is not None:
+        key = under["unit_id"].astype(str)
+        under["team_id"] = key.map(team_of["team_id"]).fillna("").to_numpy() if len(under) else []
+        under["team_name"] = (key.map(team_of["team_name"]).fillna("").to_numpy()
+                              if "team_name" in team_of.columns and len(under) else "")
+    else:
+        under["team_id"] = ""
+        under["team_name"] = ""
+    under = under[["unit_id", "category", "tier_min", "threshold_m", "population", "team_id",
+                   "team_name", "geometry"]]
+    # unreachable origins and facilities
+    un = []
+    for kind, snap, frame, xy, cats in (("origin", o_snap, pop, oxy, None),
+                                        ("facility", f_snap, fac, fxy, fcat)):
+        bad = np.flatnonzero(snap.edge < 0)
+        for i in bad:
+            d = snap.distance[i]
+            reason = ("no coordinates" if not np.isfinite(xy[i]).all() else
+                      f"farther than max_snap={max_snap:g} m from every walking edge")
+            un.append({"kind": kind, "record": str(frame.index[i]),
+                       "category": None if cats is None else cats[i],
+                       "snap_distance": float(d), "reason": reason,
+                       "geometry": shapely.Point(xy[i]) if np.isfinite(xy[i]).all() else None})
+    unreachable = gpd.GeoDataFrame(
+        un or {"kind": [], "record": [], "category": [], "snap_distance": [], "reason": [],
+               "geometry": []}, geometry="geometry", crs=crs)
+    origin_distance = pd.DataFrame(dist, index=pop.index, columns=cat["category"].tolist())
+    in_any = np.zeros(len(pop), dtype=bool)
+    in_any[p_idx] = True
+    summary = {
+        "crs": crs_label(crs),
+        "origins": int(len(pop)),
+        "population_total": float(weights.sum()),
+        "origins_outside_units": int((~in_any).sum()),
+        "population_outside_units": float(weights[~in_any].sum()),
+        "facilities": int(len(fac)),
+        "unreachable_origins": int((o_snap.edge < 0).sum()),
+        "unreachable_facilities": int((f_snap.edge < 0).sum()),
+        "ignored_categories": {str(k): int(v) for k, v in ignored.items()},
+        "categories_without_facilities": [c for c in cat["category"] if not (fcat == c).any()],
+        "max_snap": float(max_snap),
+    }
+    report(progress, 1.0, "done")
+    return ReachResult(coverage, under, unreachable, origin_distance, crs, summary)
+
+
+__all__ = [
+    "nearest_distance",
+    "count_within",
+    "population_from_raster",
+    "population_from_points",
+    "compute_coverage",
+    "zone_membership",
+    "ReachResult",
+    "source_graph",
+    "nearest_from_snapped",
+    "count_from_snapped",
+    "distances_from_nodes",
+    "COVERAGE_COLUMNS",
+]

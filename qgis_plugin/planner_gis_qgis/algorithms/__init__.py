@@ -1,0 +1,1 @@
+"""Processing algorithms of the planner-gis provider (thin wrappers around planner_gis)."""

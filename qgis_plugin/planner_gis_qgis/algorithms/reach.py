@@ -1,0 +1,138 @@
+"""``planner_gis:reach``: who reaches everyday facilities within the living circle."""
+
+from __future__ import annotations
+
+from planner_gis.errors import InputError
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsWkbTypes,
+)
+
+from .base import PlannerGisAlgorithm, feedback_progress
+from .network_input import add_network_parameters, read_network_input
+
+
+class ReachAlgorithm(PlannerGisAlgorithm):
+    """Wraps :func:`planner_gis.reach.compute_coverage`."""
+
+    FACILITIES = "FACILITIES"
+    CATEGORY_FIELD = "CATEGORY_FIELD"
+    CATALOGUE = "CATALOGUE"
+    POPULATION_RASTER = "POPULATION_RASTER"
+    POPULATION_POINTS = "POPULATION_POINTS"
+    POPULATION_FIELD = "POPULATION_FIELD"
+    ZONES = "ZONES"
+    ZONE_ID = "ZONE_ID"
+    MAX_SNAP = "MAX_SNAP"
+    COVERAGE = "COVERAGE"
+    UNDERSERVED = "UNDERSERVED"
+    UNREACHABLE = "UNREACHABLE"
+
+    def name(self) -> str:
+        return "reach"
+
+    def displayName(self) -> str:  # noqa: N802
+        return self.tr("Living-circle reach (5/10/15 minutes)")
+
+    def shortHelpString(self) -> str:  # noqa: N802
+        return self.tr(
+            "Measures, per unit and facility category, the share of residents who reach the nearest "
+            "facility of that category within the walking distance of its living-circle tier "
+            "(GB 50180-2018: 300 m / 500 m / 1000 m for 5 / 10 / 15 minutes, per the facility catalogue).\n\n"
+            "Inputs: a walking network (line layer, or an OpenStreetMap .osm.pbf file), facilities with "
+            "a category field holding catalogue categories, population as a raster (people per cell) or "
+            "as points with a population field, and the units.\n\n"
+            "Outputs: coverage (one feature per unit and category, with the share covered) and the "
+            "underserved areas.\n\nAll work is done by planner_gis.reach.compute_coverage."
+        )
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        add_network_parameters(self)
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.FACILITIES, self.tr("Facilities"), [QgsProcessing.TypeVectorAnyGeometry]))
+        self.addParameter(QgsProcessingParameterField(
+            self.CATEGORY_FIELD, self.tr("Facility category field"), defaultValue="category",
+            parentLayerParameterName=self.FACILITIES, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.CATALOGUE, self.tr("Facility catalogue CSV (default: GB 50180-2018)"),
+            behavior=QgsProcessingParameterFile.File, fileFilter="CSV files (*.csv)", optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.POPULATION_RASTER, self.tr("Population raster (people per cell)"), optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.POPULATION_POINTS, self.tr("... or population points"), [QgsProcessing.TypeVectorPoint],
+            optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.POPULATION_FIELD, self.tr("Population field of the points"), defaultValue="population",
+            parentLayerParameterName=self.POPULATION_POINTS, type=QgsProcessingParameterField.Numeric,
+            optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.ZONES, self.tr("Responsibility units (polygons)"), [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterField(
+            self.ZONE_ID, self.tr("Unit id field"), defaultValue="unit_id", parentLayerParameterName=self.ZONES, optional=True))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_SNAP, self.tr("Farthest snap to the network (m)"), type=QgsProcessingParameterNumber.Double,
+            defaultValue=200.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.COVERAGE, self.tr("Coverage per unit and category"), QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.UNDERSERVED, self.tr("Underserved areas"), QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.UNREACHABLE, self.tr("Population off the network"), QgsProcessing.TypeVectorAnyGeometry,
+            optional=True, createByDefault=False))
+
+    def _population(self, parameters, context, feedback):
+        from planner_gis import reach  # noqa: PLC0415
+
+        has_raster = parameters.get(self.POPULATION_RASTER) not in (None, "")
+        has_points = parameters.get(self.POPULATION_POINTS) not in (None, "")
+        if has_raster == has_points:
+            raise InputError("reach: give either a population raster or population points",
+                             fix="set exactly one of POPULATION_RASTER and POPULATION_POINTS")
+        if has_raster:
+            layer = self.parameterAsRasterLayer(parameters, self.POPULATION_RASTER, context)
+            return reach.population_from_raster(layer.source())
+        points = self.read_layer(parameters, self.POPULATION_POINTS, context, feedback)
+        column = self.parameterAsString(parameters, self.POPULATION_FIELD, context) or "population"
+        return reach.population_from_points(points, column)
+
+    def compute(self, parameters, context, feedback) -> dict:
+        from planner_gis import catalogue as cat  # noqa: PLC0415
+        from planner_gis import reach  # noqa: PLC0415
+
+        progress = feedback_progress(feedback, 0.0, 100.0)
+        progress(0.0, "reading the network")
+        net = read_network_input(self, parameters, context, feedback)
+        progress(0.1, "reading facilities, population and units")
+        facilities = self.read_layer(parameters, self.FACILITIES, context, feedback)
+        zones = self.read_layer(parameters, self.ZONES, context, feedback)
+        population = self._population(parameters, context, feedback)
+        catalogue_path = self.parameterAsFile(parameters, self.CATALOGUE, context) if parameters.get(self.CATALOGUE) else None
+        catalogue = cat.load_catalogue(catalogue_path)
+        result = reach.compute_coverage(
+            net, facilities, population, zones, catalogue,
+            category_column=self.parameterAsString(parameters, self.CATEGORY_FIELD, context) or "category",
+            population_column="population",
+            zone_id=self.parameterAsString(parameters, self.ZONE_ID, context) or "unit_id",
+            max_snap=self.parameterAsDouble(parameters, self.MAX_SNAP, context),
+            progress=feedback_progress(feedback, 20.0, 90.0),
+        )
+        progress(0.9, "writing layers")
+        coverage = reach.coverage_units(result, zones) if hasattr(reach, "coverage_units") else result.coverage
+        out = {
+            self.COVERAGE: self.write_layer(parameters, self.COVERAGE, context, coverage, feedback,
+                                            QgsWkbTypes.MultiPolygon),
+            self.UNDERSERVED: self.write_layer(parameters, self.UNDERSERVED, context, result.underserved, feedback,
+                                               QgsWkbTypes.MultiPolygon),
+        }
+        unreachable = self.write_layer(parameters, self.UNREACHABLE, context, result.unreachable, feedback,
+                                       QgsWkbTypes.Point)
+        if unreachable is not None:
+            out[self.UNREACHABLE] = unreachable
+        progress(1.0, "done")
+        return out

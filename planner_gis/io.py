@@ -122,6 +122,10 @@ def read_vector(
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: file not found", fix="check the path and file name")
+    if coords is not None:
+        from .crs import normalize_datum  # late import: crs imports geopandas only
+
+        coords = normalize_datum(coords, what=f"{p}: coords")  # CRSError naming the allowed values
     kwargs = {}
     if layer is not None:
         kwargs["layer"] = layer
@@ -157,7 +161,8 @@ def read_table(path: PathLike, sheet: Optional[Union[str, int]] = None) -> pd.Da
     suffix = p.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         try:
-            return pd.read_excel(p, sheet_name=sheet or 0, dtype=str)
+            # empty cells as "" like the CSV branch, so both formats give the same table
+            return pd.read_excel(p, sheet_name=sheet or 0, dtype=str, keep_default_na=False)
         except Exception as exc:
             raise InputError(f"{p}: cannot read as Excel ({exc})", fix="save it as .xlsx or CSV") from None
     if suffix in {".csv", ".txt", ".tsv"}:
@@ -183,18 +188,45 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+# Files that belong to a shapefile ``x.shp`` (``x.shp.xml`` is matched separately).
+_SHAPEFILE_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qmd", ".atx", ".ain", ".aih"}
+
+
+def _shapefile_clash(a: Path, b: Path) -> bool:
+    """True if ``a`` and ``b`` are parts of the same shapefile and one of them is the ``.shp``."""
+
+    def split(p: Path):
+        name = p.name.lower()
+        if name.endswith(".shp.xml"):
+            return p.with_name(p.name[: -len(".shp.xml")]), ".shp.xml"
+        return p.with_suffix(""), p.suffix.lower()
+
+    (a_stem, a_ext), (b_stem, b_ext) = split(a), split(b)
+    parts = _SHAPEFILE_PARTS | {".shp.xml"}
+    if ".shp" not in (a_ext, b_ext) or a_ext not in parts or b_ext not in parts:
+        return False
+    return _same_file(a_stem, b_stem)
+
+
 def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[Optional[PathLike]]) -> None:
     """Raise :class:`OutputError` if any output path is one of the input paths.
 
-    Shapefile sidecars count: writing ``x.dbf`` when ``x.shp`` is an input is refused.
+    Paths are compared after resolving them (``a/../b.gpkg`` is ``b.gpkg``,
+    symbolic links are followed). Shapefile parts count: writing ``x.dbf`` when
+    ``x.shp`` is an input, or ``x.shp`` when ``x.dbf`` is one, is refused; a
+    ``x.gpkg`` beside an input ``x.shp`` is allowed.
+
+    >>> check_not_inputs(["out/units.gpkg"], ["data/units.shp"])
+    >>> check_not_inputs(["data/units.dbf"], ["data/units.shp"])
+    Traceback (most recent call last):
+    ...
+    planner_gis.errors.OutputError: output data/units.dbf would overwrite the input data/units.shp. Fix: choose another output folder or file name
     """
     ins = [Path(i) for i in inputs if i is not None]
     for out in outputs:
         o = Path(out)
         for i in ins:
-            if _same_file(o, i) or (
-                i.suffix.lower() == ".shp" and o.with_suffix("").resolve() == i.with_suffix("").resolve()
-            ):
+            if _same_file(o, i) or _shapefile_clash(o, i):
                 raise OutputError(
                     f"output {o} would overwrite the input {i}",
                     fix="choose another output folder or file name",

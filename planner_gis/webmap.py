@@ -98,6 +98,7 @@ REVIEW_FOOTNOTE = (
 )
 
 _TEMPLATE_KEYS = ("{x}", "{y}", "{z}")
+FILL_PANE = "pgfills"
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -187,6 +188,7 @@ def simplify_for_display(
     tolerance_m: float = 10.0,
     metric_crs: Any = None,
     what: str = "layer",
+    groups: Optional[Sequence[Any]] = None,
 ) -> gpd.GeoDataFrame:
     """Simplify polygons for display, keeping shared edges shared; return WGS84 lon/lat.
 
@@ -212,6 +214,9 @@ def simplify_for_display(
         Metric CRS to simplify in (default: chosen by the CRS policy).
     what : str
         Name of the data in error messages.
+    groups : sequence, optional
+        One label per row; each group is simplified as a coverage of its own
+        (e.g. base units and the management areas overlaid on them).
 
     Returns
     -------
@@ -235,24 +240,31 @@ def simplify_for_display(
         from .crs import require_crs
 
         require_crs(gdf, what)
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
+    keep = np.asarray(gdf.geometry.notna() & ~gdf.geometry.is_empty)
+    labels = np.zeros(len(gdf), dtype=int) if groups is None else pd.factorize(pd.Series(list(groups)))[0]
+    gdf, labels = gdf[keep].copy(), labels[keep]
     if len(gdf) == 0:
         return gdf.to_crs(4326)
     crs = choose_metric_crs(gdf, metric_crs, what)
     metric = gdf.to_crs(crs)
-    geoms = metric.geometry.values.copy()
-    geoms = np.asarray(shapely.make_valid(np.asarray(geoms, dtype=object)), dtype=object)
+    geoms = np.asarray(shapely.make_valid(np.asarray(metric.geometry.values, dtype=object)), dtype=object)
     if tolerance_m and tolerance_m > 0:
-        polygonal = np.array([g.geom_type in ("Polygon", "MultiPolygon") for g in geoms])
-        if polygonal.all() and bool(shapely.coverage_is_valid(geoms)):
-            geoms = shapely.coverage_simplify(geoms, tolerance_m, simplify_boundary=True)
-        else:
-            geoms = shapely.simplify(geoms, tolerance_m / 2.0, preserve_topology=True)
+        for label in np.unique(labels):
+            sel = labels == label
+            geoms[sel] = _simplify_coverage(geoms[sel], tolerance_m)
     metric = metric.set_geometry(gpd.GeoSeries(geoms, index=metric.index, crs=crs))
     out = metric.to_crs(4326)
     rounded = shapely.transform(np.asarray(out.geometry.values, dtype=object), lambda c: np.round(c, 6))
     out = out.set_geometry(gpd.GeoSeries(rounded, index=out.index, crs=4326))
     return out[~out.geometry.is_empty]
+
+
+def _simplify_coverage(geoms: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """Coverage-simplify polygons if they form a valid coverage, else each on its own."""
+    polygonal = all(g.geom_type in ("Polygon", "MultiPolygon") for g in geoms)
+    if polygonal and bool(shapely.coverage_is_valid(geoms)):
+        return np.asarray(shapely.coverage_simplify(geoms, tolerance_m, simplify_boundary=True), dtype=object)
+    return np.asarray(shapely.simplify(geoms, tolerance_m / 2.0, preserve_topology=True), dtype=object)
 
 
 def _feature_collection(gdf: gpd.GeoDataFrame, props: Sequence[Mapping[str, Any]]) -> dict:
@@ -348,7 +360,20 @@ def _elements():
             self._name = "Attribution"
             self.texts = list(texts)
 
-    _ELEMENTS.update(folium=folium, _InlineAssets=_InlineAssets, _Panel=_Panel, _Title=_Title,
+    class _Script(MacroElement):
+        """A trusted script snippet; ``{map}`` is replaced by the map's variable name."""
+
+        _template = Template(
+            "{% macro script(this, kwargs) %}{{ this.code.replace('{map}', this._parent.get_name()) }}\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, code: str):
+            super().__init__()
+            self._name = "Script"
+            self.code = code
+
+    _ELEMENTS.update(folium=folium, _Script=_Script, _InlineAssets=_InlineAssets, _Panel=_Panel, _Title=_Title,
                      _Attribution=_Attribution)
     return _ELEMENTS
 
@@ -416,6 +441,9 @@ def _new_map(bounds_wgs84: Sequence[float], tiles: Optional[str], tiles_attribut
     m.default_js = []
     m.default_css = []
     m.add_child(el["_InlineAssets"](), name="pg_inline_assets")
+    # Area fills live in a pane below the default overlay pane, so outlines,
+    # findings and underserved areas stay on top whichever layer is toggled.
+    folium.map.CustomPane(FILL_PANE, z_index=350, pointer_events=True).add_to(m)
     if tiles is not None:
         attr = escape_text(tiles_attribution) if tiles_attribution else escape_text(
             "basemap: " + re.sub(r"^[a-z]+://", "", tiles).split("/")[0])
@@ -491,6 +519,15 @@ def _require_columns(gdf: pd.DataFrame, columns: Iterable[str], what: str, fix: 
         raise InputError(f"{what} has no column(s) {', '.join(missing)} (it has: {', '.join(map(str, gdf.columns))})",
                          fix=fix)
 
+
+# The layer names are already HTML-escaped in Python, as Leaflet's layer control
+# shows them as HTML; the legend shows the same escaped HTML.
+_LEGEND_FOLLOWS_LAYER = (
+    "{map}.on('baselayerchange', function (e) {\n"
+    "  var els = document.querySelectorAll('.pg-legend-layer');\n"
+    "  for (var i = 0; i < els.length; i++) { els[i].innerHTML = e.name; }\n"
+    "});"
+)
 
 _HIGHLIGHT = {"weight": 3, "color": "#000000"}
 
@@ -622,7 +659,7 @@ def audit_map(
     utype = units["unit_type"].astype(str).str.lower()
     is_overlay = (level == "overlay") | ((level.isin(["", "nan", "none"])) & (utype == "area"))
 
-    shown = simplify_for_display(units, simplify_m, metric_crs, what="audit units")
+    shown = simplify_for_display(units, simplify_m, metric_crs, what="audit units", groups=is_overlay.to_numpy())
     wgs = units.to_crs(4326) if len(units) else units
     m = _new_map(wgs.total_bounds if len(wgs) else [np.nan] * 4, tiles, tiles_attribution, title)
 
@@ -649,7 +686,7 @@ def audit_map(
         folium.GeoJson(
             _feature_collection(base, _unit_props(base)), name="街乡 Units by status",
             style_function=_status_style, highlight_function=lambda f: _HIGHLIGHT,
-            on_each_feature=folium.JsCode(_ON_EACH_FEATURE),
+            on_each_feature=folium.JsCode(_ON_EACH_FEATURE), pane=FILL_PANE,
         ).add_to(m)
     if len(over):
         folium.GeoJson(
@@ -816,7 +853,7 @@ def reach_map(
     ...     geometry=[box(0, 0, 1000, 1000)] * 2 + [box(1000, 0, 2000, 1000)] * 2, crs="EPSG:4548")
     >>> m = reach_map(cov, category="park")
     >>> layer_names(m)
-    ['clinic', 'park', '15分钟 mean of 2 categories']
+    ['clinic', 'park', '15分钟生活圈 15-min tier: mean of 2 categories']
     """
     el = _elements()
     folium = el["folium"]
@@ -857,7 +894,12 @@ def reach_map(
     # unit geometries, simplified once
     units = cov.drop_duplicates("unit_id")[["unit_id", "name", "geometry"]]
     units = gpd.GeoDataFrame(units, geometry="geometry", crs=cov.crs).set_index("unit_id", drop=False)
-    shown_units = simplify_for_display(units, simplify_m, metric_crs, what="reach coverage")
+    groups = None
+    if "level" in cov.columns:
+        groups = cov.drop_duplicates("unit_id")["level"].astype(str).to_numpy()
+    elif "unit_type" in cov.columns:
+        groups = (cov.drop_duplicates("unit_id")["unit_type"].astype(str) == "area").to_numpy()
+    shown_units = simplify_for_display(units, simplify_m, metric_crs, what="reach coverage", groups=groups)
     wgs = units.to_crs(4326)
     m = _new_map(wgs.total_bounds, tiles, tiles_attribution, title)
 
@@ -880,13 +922,15 @@ def reach_map(
                           "_tip": f"{escape_text(name)} · {escape_text(label)}: {_fmt_share(share)}",
                           "_popup": _rows_table(rows)})
         folium.GeoJson(
-            _feature_collection(shown_units, props), name=escape_text(label), show=show, overlay=True,
+            _feature_collection(shown_units, props), name=escape_text(label), show=show, overlay=False,
+            pane=FILL_PANE,
             style_function=lambda f: {"fillColor": f["properties"]["_c"], "color": "#ffffff",
                                       "weight": 1.0, "fillOpacity": 0.75},
             highlight_function=lambda f: _HIGHLIGHT,
             on_each_feature=folium.JsCode(_ON_EACH_FEATURE),
         ).add_to(m)
 
+    shown_tier_label = ""
     numeric_cols = [c for c in ("population", "covered_population", "threshold_m", "tier_min") if c in cov.columns]
     for cat in categories:
         sub = cov[cov["category"] == cat].drop_duplicates("unit_id").set_index("unit_id")
@@ -898,7 +942,10 @@ def reach_map(
         if "population" in sub.columns:
             agg["population"] = pd.to_numeric(sub.groupby("unit_id")["population"].first(), errors="coerce")
         agg["tier_min"] = t
-        label = f"{t}分钟 mean of {len(cats_t)} categories"
+        label = (f"{t}分钟生活圈 {t}-min tier: mean of {len(cats_t)} "
+                 + ("category" if len(cats_t) == 1 else "categories"))
+        if shown_key == ("tier", t):
+            shown_tier_label = label
         _add_choropleth(label, agg, shown_key == ("tier", t),
                         f"mean covered share of: {', '.join(cats_t)}")
 
@@ -944,9 +991,11 @@ def reach_map(
         items.append(("#67000d", escape_text("服务不足 Underserved"), "fill"))
     if isochrones is not None and len(isochrones):
         items.append(("#2b8cbe", escape_text("等时圈 Isochrone"), "line"))
-    shown_label = shown_key[1] if shown_key[0] == "category" else f"{shown_key[1]}分钟"
-    legend_title = f"覆盖人口比例 Covered share: {escape_text(shown_label)}"
+    shown_label = shown_key[1] if shown_key[0] == "category" else shown_tier_label
+    legend_title = ("覆盖人口比例 Covered share: "
+                    f'<span class="pg-legend-layer">{escape_text(shown_label)}</span>')
     m.add_child(el["_Panel"](_legend_html(legend_title, items), "bottomright", "pg-legend"), name="pg_legend")
+    m.add_child(el["_Script"](_LEGEND_FOLLOWS_LAYER), name="pg_legend_follow")
     if note is None and _is_demo(coverage_units, underserved, outline):
         note = DEMO_NOTE
     _add_notes(m, note, review_number, _as_list(attribution) + _outline_attribution(outline))

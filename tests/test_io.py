@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-import shapely
 from shapely.geometry import Point, Polygon
 
 from planner_gis.crs import gcj02_to_wgs84, wgs84_to_bd09

@@ -698,13 +698,13 @@ def audit_map(
 
     kinds_drawn = []
     if findings is not None and len(findings) and "kind" in findings.columns and isinstance(findings, gpd.GeoDataFrame):
-        _frame_crs_check(findings, "audit findings")
         for kind, color, label in (("boundary_gap", GAP_COLOR, "边界缺口 Boundary gaps"),
                                    ("boundary_overlap", OVERLAP_COLOR, "边界重叠 Boundary overlaps")):
             sel = findings[(findings["kind"].astype(str) == kind)]
             sel = sel[sel.geometry.notna() & ~sel.geometry.is_empty]
             if len(sel) == 0:
                 continue
+            _frame_crs_check(sel, "audit findings")
             fshown = simplify_for_display(sel, 0.0, metric_crs, what="audit findings")
             props = []
             for _, row in fshown.iterrows():
@@ -873,14 +873,20 @@ def reach_map(
     if has_tier:
         cov["tier_min"] = pd.to_numeric(cov["tier_min"], errors="coerce")
     categories = sorted(cov["category"].unique())
+    tier_rows = cov["category"].str.fullmatch(r"tier_\d+")
+    plain_categories = sorted(cov.loc[~tier_rows, "category"].unique())
     tiers = sorted(int(t) for t in cov["tier_min"].dropna().unique()) if has_tier else []
+    tiers = sorted(set(tiers) | {int(c[5:]) for c in cov.loc[tier_rows, "category"].unique()})
 
     shown_key: tuple
     if category is None:
         if not categories:
             raise InputError("reach coverage has no rows", fix=fix)
-        shown_key = ("category", categories[0])
-    elif str(category) in categories:
+        shown_key = ("category", (plain_categories or categories)[0])
+    elif str(category) in categories and str(category) not in ("tier_%d" % t for t in tiers):
+        shown_key = ("category", str(category))
+    elif re.fullmatch(r"tier_\d+", str(category)) and int(str(category)[5:]) in tiers:
+        shown_key = ("tier", int(str(category)[5:]))
         shown_key = ("category", str(category))
     elif _tier_key(category) is not None and _tier_key(category) in tiers:
         shown_key = ("tier", _tier_key(category))
@@ -932,11 +938,21 @@ def reach_map(
 
     shown_tier_label = ""
     numeric_cols = [c for c in ("population", "covered_population", "threshold_m", "tier_min") if c in cov.columns]
-    for cat in categories:
+    for cat in plain_categories:
         sub = cov[cov["category"] == cat].drop_duplicates("unit_id").set_index("unit_id")
         _add_choropleth(cat, sub[["share"] + numeric_cols], shown_key == ("category", cat), "")
     for t in tiers:
-        sub = cov[cov["tier_min"] == t]
+        if f"tier_{t}" in categories:  # the reach engine's joint coverage of the tier
+            cat = f"tier_{t}"
+            sub = cov[cov["category"] == cat].drop_duplicates("unit_id").set_index("unit_id")
+            label = f"{t}分钟生活圈 {t}-min tier: all categories ({cat})"
+            if shown_key in (("tier", t), ("category", cat)):
+                shown_tier_label = label
+                shown_key = ("tier", t)
+            _add_choropleth(label, sub[["share"] + numeric_cols], shown_key == ("tier", t),
+                            "share of residents who reach every category of the tier")
+            continue
+        sub = cov[(cov["tier_min"] == t) & cov["category"].isin(plain_categories)]
         cats_t = sorted(sub["category"].unique())
         agg = sub.groupby("unit_id").agg(share=("share", "mean"))
         if "population" in sub.columns:

@@ -11,7 +11,16 @@ The public API is what this module exports; everything else is internal.
 
 from . import crs, datasets, errors
 from .audit import AuditResult, audit
-from .crs import choose_metric_crs, convert_gdf, to_metric
+from .crs import (
+    bd09_to_wgs84,
+    choose_metric_crs,
+    convert_coords,
+    convert_gdf,
+    gcj02_to_wgs84,
+    to_metric,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
+)
 from .errors import (
     Cancelled,
     CRSError,
@@ -44,6 +53,11 @@ __all__ = [
     "choose_metric_crs",
     "to_metric",
     "convert_gdf",
+    "convert_coords",
+    "gcj02_to_wgs84",
+    "bd09_to_wgs84",
+    "wgs84_to_gcj02",
+    "wgs84_to_bd09",
     "read_vector",
     # errors
     "PlannerGisError",

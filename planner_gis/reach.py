@@ -372,9 +372,9 @@ def population_from_raster(path: PathLike, metric_crs: Any = None, band: int = 1
     )
     out = to_metric(gdf, metric_crs, what=p) if len(gdf) else gdf.to_crs(metric_crs) if metric_crs else gdf
     # cell size in metres, measured at the raster centre
-    cx, cy = transform * (arr.shape[1] / 2.0, arr.shape[0] / 2.0)
-    corners = gpd.GeoSeries.from_xy([cx, cx + transform.a, cx], [cy, cy, cy + transform.e],
-                                    crs=gdf.crs).to_crs(out.crs)
+    r0, c0 = arr.shape[0] // 2, arr.shape[1] // 2
+    cx, cy = rasterio.transform.xy(transform, [r0, r0, r0 + 1], [c0, c0 + 1, c0], offset="center")
+    corners = gpd.GeoSeries.from_xy(cx, cy, crs=gdf.crs).to_crs(out.crs)
     c = shapely.get_coordinates(corners.values)
     out.attrs["cell_size"] = (float(np.hypot(*(c[1] - c[0]))), float(np.hypot(*(c[2] - c[0]))))
     return out
@@ -482,14 +482,14 @@ def _validate_catalogue(catalogue: pd.DataFrame, category_column: str = "categor
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(f"facility catalogue row {i + 1} ({cat['category'].iloc[i]}): "
-                             f"{col}={catalogue[col].iloc[i]!r} is not a positive number",
+                             f"{col}={catalogue[col].iloc[i]} is not a positive number",
                              fix=f"set {col} (tier_min one of 5/10/15, threshold_m in metres)")
         cat[col] = vals.astype(float)
     bad_tier = ~cat["tier_min"].isin(TIERS)
     if bad_tier.any():
         i = int(np.flatnonzero(bad_tier.to_numpy())[0])
         raise InputError(f"facility catalogue row {i + 1} ({cat['category'].iloc[i]}): "
-                         f"tier_min={catalogue['tier_min'].iloc[i]!r} is not 5, 10 or 15",
+                         f"tier_min={catalogue['tier_min'].iloc[i]} is not 5, 10 or 15",
                          fix="use the GB 50180-2018 living-circle tiers 5, 10 or 15 (minutes)")
     cat["tier_min"] = cat["tier_min"].astype(int)
     dup = cat["category"].duplicated()

@@ -1,0 +1,362 @@
+"""Tests of planner_gis.reach against hand calculations and an independent networkx reference."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, box
+
+from planner_gis.errors import InputError
+from planner_gis.network import WalkNetwork, build_network
+from planner_gis.reach import (COVERAGE_COLUMNS, compute_coverage, count_within, nearest_distance,
+                               population_from_points, population_from_raster)
+
+UTM = "EPSG:32650"
+INF = math.inf
+
+
+# ----------------------------------------------------------------------------- reference
+
+
+def reference_snap(net: WalkNetwork, pts: np.ndarray, max_snap: float):
+    """Snap with shapely brute force: (edge, offset from u, distance) or edge -1."""
+    segs = net.edge_geometry
+    geoms = shapely.points(pts)
+    d = shapely.distance(segs[None, :], geoms[:, None])
+    e = d.argmin(axis=1)
+    dist = d[np.arange(len(pts)), e]
+    off = shapely.line_locate_point(segs[e], geoms)
+    e = np.where(dist <= max_snap, e, -1)
+    return e, off, dist
+
+
+def reference_graph(net, origins, facilities, max_snap):
+    """networkx graph with every snap point inserted as a node on its edge.
+
+    Origins are nodes ("o", i), facilities ("f", j), joined to their snap
+    point nodes by the snap distance; edges are split at snap points.
+    """
+    g = nx.Graph()
+    on_edge = {}
+    for kind, pts in (("o", origins), ("f", facilities)):
+        e, off, dist = reference_snap(net, pts, max_snap)
+        for i in range(len(pts)):
+            g.add_node((kind, i))
+            if e[i] < 0:
+                continue
+            on_edge.setdefault(int(e[i]), []).append((float(off[i]), (kind, i), float(dist[i])))
+    for k in range(net.n_edges):
+        u, v, L = int(net.edge_u[k]), int(net.edge_v[k]), float(net.edge_length[k])
+        chain = [(0.0, ("n", u))]
+        for off, who, dist in sorted(on_edge.get(k, []), key=lambda t: t[0]):
+            sp = ("s",) + who
+            chain.append((off, sp))
+            g.add_edge(sp, who, weight=dist)
+        chain.append((L, ("n", v)))
+        for (o1, a), (o2, b) in zip(chain[:-1], chain[1:]):
+            w = max(o2 - o1, 0.0)  # line_locate_point may be off by rounding
+            if g.has_edge(a, b):
+                w = min(w, g[a][b]["weight"])
+            g.add_edge(a, b, weight=w)
+    return g
+
+
+def reference_nearest(net, origins, facilities, max_snap):
+    g = reference_graph(net, origins, facilities, max_snap)
+    src = [("f", j) for j in range(len(facilities))]
+    dist = nx.multi_source_dijkstra_path_length(g, src, weight="weight") if src else {}
+    return np.array([dist.get(("o", i), INF) for i in range(len(origins))])
+
+
+def reference_counts(net, origins, facilities, threshold, max_snap):
+    g = reference_graph(net, origins, facilities, max_snap)
+    counts = np.zeros(len(origins), dtype=int)
+    for j in range(len(facilities)):
+        d = nx.single_source_dijkstra_path_length(g, ("f", j), cutoff=threshold + 1e-9, weight="weight")
+        for i in range(len(origins)):
+            if d.get(("o", i), INF) <= threshold:
+                counts[i] += 1
+    return counts
+
+
+def random_network(seed: int, n: int = 9, spacing: float = 90.0):
+    """A jittered street grid with missing streets, curved polylines and bridges."""
+    rng = np.random.default_rng(seed)
+    pts = np.stack(np.meshgrid(np.arange(n) * spacing, np.arange(n) * spacing), -1)
+    pts = pts + rng.normal(0, spacing * 0.12, pts.shape)
+    geoms = []
+    for i in range(n):
+        for j in range(n):
+            for di, dj in ((0, 1), (1, 0)):
+                if i + di < n and j + dj < n and rng.random() > 0.2:
+                    a, b = pts[i, j], pts[i + di, j + dj]
+                    if rng.random() < 0.3:  # a bent street: extra interior vertex
+                        m = (a + b) / 2 + rng.normal(0, spacing * 0.15, 2)
+                        geoms.append(LineString([a, m, b]))
+                    else:
+                        geoms.append(LineString([a, b]))
+    # bridges: long lines crossing streets without shared vertices, landing on grid nodes
+    for _ in range(3):
+        (i1, j1), (i2, j2) = rng.integers(0, n, (2, 2))
+        if (i1, j1) != (i2, j2):
+            geoms.append(LineString([pts[i1, j1], pts[i2, j2]]))
+    net = build_network(gpd.GeoDataFrame(geometry=geoms, crs=UTM))
+    span = n * spacing
+    return net, rng, span
+
+
+# ----------------------------------------------------------------------------- hand cases
+
+
+def straight(length=1000.0):
+    return WalkNetwork(UTM, np.array([[0.0, 0], [length, 0]]), [0], [1])
+
+
+def test_partial_edges_at_both_ends():
+    # 0 --100-- 1 --200-- 2 ; origin at x=30 (8 m off), facility at x=250 (6 m off)
+    net = WalkNetwork(UTM, np.array([[0.0, 0], [100, 0], [300, 0]]), [0, 1], [1, 2])
+    d = nearest_distance(net, np.array([[30.0, 8]]), np.array([[250.0, -6]]))
+    assert d.tolist() == pytest.approx([8 + 70 + 150 + 6])
+
+
+def test_same_edge_pair_walks_directly_along_the_edge():
+    net = straight(1000)
+    d = nearest_distance(net, np.array([[600.0, 1]]), np.array([[450.0, 2]]))
+    assert d.tolist() == pytest.approx([1 + 150 + 2])
+    # the nearer of two facilities on the same edge, on either side
+    d2 = nearest_distance(net, np.array([[600.0, 0]]), np.array([[100.0, 0], [640.0, 0]]))
+    assert d2.tolist() == pytest.approx([40.0])
+
+
+def test_same_edge_pair_with_a_loop_takes_the_shorter_way():
+    # edge 0-1 (1000 m straight) plus a loop 0-2-1 via (500, 900): the loop is longer
+    xy = np.array([[0.0, 0], [1000, 0], [500, 900]])
+    loop = WalkNetwork(UTM, xy, [0, 0, 2], [1, 2, 1])
+    d = nearest_distance(loop, np.array([[950.0, 0]]), np.array([[20.0, 0]]))
+    assert d.tolist() == pytest.approx([930.0])
+    # from the far end of leg 0-2, the way via node 0 and then along edge 0-1 wins
+    leg = np.hypot(500, 900)
+    d2 = nearest_distance(loop, np.array([[50.0, 90.0]]), np.array([[20.0, 0]]))
+    assert d2.tolist() == pytest.approx([leg * 0.1 + 20.0])
+
+
+def test_disconnected_pieces_give_inf():
+    net = WalkNetwork(UTM, np.array([[0.0, 0], [100, 0], [0, 500], [100, 500]]), [0, 2], [1, 3])
+    d = nearest_distance(net, np.array([[50.0, 0], [50, 500]]), np.array([[10.0, 500]]))
+    assert d[0] == INF and d[1] == pytest.approx(40.0)
+
+
+def test_bridge_crossing_is_not_a_shortcut():
+    # an east-west bridge over a north-south road; no shared vertex at (500, 500)
+    streets = gpd.GeoDataFrame(geometry=[
+        LineString([(0, 500), (1000, 500)]),                # bridge
+        LineString([(500, 0), (500, 1000)]),                # road beneath
+        LineString([(1000, 500), (1000, 0), (500, 0)]),     # the way round: bridge end to road end
+    ], crs=UTM)
+    net = build_network(streets)
+    origin = np.array([[500.0, 700.0]])      # on the road, 200 m north of the crossing
+    facility = np.array([[300.0, 500.0]])    # on the bridge, 200 m west of the crossing
+    d = nearest_distance(net, origin, facility)
+    # road north 700 m down to (500,0), east 500, north 500, west along the bridge 700
+    assert d.tolist() == pytest.approx([700 + 500 + 500 + 700])
+    assert d[0] > 400  # the 400 m crossing shortcut is not taken
+
+
+def test_max_snap_exceeded_is_inf():
+    net = straight(1000)
+    d = nearest_distance(net, np.array([[500.0, 250], [500.0, 50]]), np.array([[0.0, 0]]), max_snap=200)
+    assert d[0] == INF and d[1] == pytest.approx(550)
+    far_fac = nearest_distance(net, np.array([[500.0, 0]]), np.array([[0.0, 300]]), max_snap=200)
+    assert far_fac[0] == INF
+
+
+def test_cutoff_returns_inf_only_beyond_it():
+    net = straight(1000)
+    o = np.array([[100.0, 0], [400.0, 0], [900.0, 0]])
+    f = np.array([[0.0, 0]])
+    assert nearest_distance(net, o, f, cutoff=500).tolist() == [100.0, 400.0, INF]
+
+
+def test_no_facilities_gives_inf():
+    net = straight(100)
+    assert nearest_distance(net, np.array([[1.0, 0]]), np.zeros((0, 2))).tolist() == [INF]
+
+
+def test_bad_xy_shape_is_refused():
+    with pytest.raises(InputError, match="shape"):
+        nearest_distance(straight(), np.array([1.0, 2.0, 3.0]), np.zeros((0, 2)))
+
+
+# ----------------------------------------------------------------------------- random vs networkx
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_nearest_distance_matches_networkx_reference(seed):
+    net, rng, span = random_network(seed)
+    origins = rng.uniform(-80, span + 80, (150, 2))
+    facilities = rng.uniform(-80, span + 80, (6, 2))
+    # a facility and an origin on exactly the same edge point, and an origin on a node
+    facilities = np.vstack([facilities, net.node_xy[5] + [3.0, 0.0]])
+    origins = np.vstack([origins, net.node_xy[5] + [3.0, 0.0], net.node_xy[7]])
+    max_snap = 60.0
+    got = nearest_distance(net, origins, facilities, max_snap=max_snap)
+    ref = reference_nearest(net, origins, facilities, max_snap)
+    assert np.array_equal(np.isinf(got), np.isinf(ref))
+    assert np.allclose(got[np.isfinite(ref)], ref[np.isfinite(ref)], rtol=1e-9, atol=1e-6)
+    assert np.isinf(ref).any() and np.isfinite(ref).sum() > 50  # the case is not trivial
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_count_within_matches_networkx_reference(seed):
+    net, rng, span = random_network(seed)
+    origins = rng.uniform(0, span, (120, 2))
+    facilities = rng.uniform(0, span, (15, 2))
+    got = count_within(net, origins, facilities, threshold=250.0, max_snap=60)
+    ref = reference_counts(net, origins, facilities, 250.0, 60)
+    assert got.tolist() == ref.tolist()
+    assert ref.max() >= 2  # some origins see several facilities
+
+
+def test_count_within_counts_a_facility_once_even_via_both_edge_ends():
+    net = straight(100)
+    # both ends of the edge are within reach of the facility; it still counts once
+    assert count_within(net, np.array([[50.0, 0]]), np.array([[40.0, 0]]), threshold=500).tolist() == [1]
+
+
+# ----------------------------------------------------------------------------- population
+
+
+def test_population_from_raster_skips_nodata_and_zeros(tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    from affine import Affine
+
+    data = np.array([[5, -9999, 0], [2.5, 7, -9999]], dtype="float32")
+    p = tmp_path / "pop.tif"
+    transform = Affine(100.0, 0.0, 1000.0, 0.0, -100.0, 2000.0)  # 100 m cells, NW corner (1000, 2000)
+    with rasterio.open(p, "w", driver="GTiff", width=3, height=2, count=1, dtype="float32",
+                       crs="EPSG:32650", transform=transform, nodata=-9999) as ds:
+        ds.write(data, 1)
+    pop = population_from_raster(p)
+    assert pop.crs.to_epsg() == 32650
+    got = sorted(zip(pop.geometry.x.round(6), pop.geometry.y.round(6), pop["population"]))
+    assert got == [(1050.0, 1950.0, 5.0), (1050.0, 1850.0, 2.5), (1150.0, 1850.0, 7.0)] or \
+        got == sorted([(1050.0, 1950.0, 5.0), (1050.0, 1850.0, 2.5), (1150.0, 1850.0, 7.0)])
+    assert pop.attrs["cell_size"] == pytest.approx((100.0, 100.0))
+    assert pop["population"].sum() == pytest.approx(14.5)
+
+
+def test_population_from_points_validates():
+    g = gpd.GeoDataFrame({"pop": [1.0, -2.0]}, geometry=[Point(0, 0), Point(1, 1)], crs=UTM)
+    with pytest.raises(InputError, match="record 1"):
+        population_from_points(g, "pop")
+    with pytest.raises(InputError, match="no column 'residents'"):
+        population_from_points(g, "residents")
+
+
+# ----------------------------------------------------------------------------- coverage
+
+
+def coverage_case():
+    """A 2 km east-west street; units A (x<1000) and B (x>=1000), overlay C over both."""
+    net = straight(2000)
+    zones = gpd.GeoDataFrame({"unit_id": ["A", "B", "C"]},
+                             geometry=[box(0, -100, 1000, 100), box(1000, -100, 2000, 100),
+                                       box(800, -100, 1200, 100)], crs=UTM)
+    # population points 10 m off the street
+    pop = gpd.GeoDataFrame({"pop": [100.0, 50.0, 30.0, 20.0, 10.0]},
+                           geometry=[Point(100, 10), Point(900, 10), Point(1100, 10), Point(1900, 10),
+                                     Point(1500, 500)],  # last one: 500 m off the street
+                           crs=UTM)
+    facilities = gpd.GeoDataFrame(
+        {"category": ["clinic", "shop", "shop", "school", "casino"]},
+        geometry=[Point(0, 0), Point(1000, 0), Point(1990, 0),
+                  box(1800, -20, 1820, 20),  # a polygon: its representative point counts
+                  Point(500, 0)], crs=UTM)
+    catalogue = pd.DataFrame({"category": ["clinic", "shop", "school"], "name_zh": ["卫生站", "便利店", "小学"],
+                              "tier_min": [5, 5, 15], "threshold_m": [300, 150, 500]})
+    return net, facilities, pop, zones, catalogue
+
+
+def test_coverage_hand_computed_case():
+    net, facilities, pop, zones, catalogue = coverage_case()
+    teams = pd.DataFrame({"unit_id": ["A", "B"], "team_id": ["T1", "T2"], "team_name": ["甲", "乙"]})
+    res = compute_coverage(net, facilities, pop, zones, catalogue, population_column="pop",
+                           max_snap=200, teams=teams, cell_size=20)
+    cov = res.coverage
+    assert list(cov.columns) == COVERAGE_COLUMNS
+    t = cov.set_index(["unit_id", "category"])
+    # walking distances (10 m off the street each):
+    #   (100,10): clinic 110, shop 910, school 1710+..   -> clinic yes, shop no,  school no
+    #   (900,10): clinic 910, shop 110                     -> clinic no,  shop yes, school no
+    #   (1100,10): shop 110, school 700+10                 -> shop yes, school no (710 > 500)
+    #   (1900,10): shop 10+90=100, school 10+90(+0)=100    -> shop yes, school yes (rep. point on street)
+    #   (1500,500): unreachable (500 m > max_snap)
+    assert t.loc[("A", "clinic"), "population"] == 150
+    assert t.loc[("A", "clinic"), "covered_population"] == 100
+    assert t.loc[("A", "shop"), "covered_population"] == 50
+    assert t.loc[("B", "shop"), "population"] == 50
+    assert t.loc[("B", "shop"), "covered_population"] == 50
+    assert t.loc[("B", "school"), "covered_population"] == 20
+    assert t.loc[("B", "school"), "share"] == pytest.approx(20 / 50)
+    # overlay unit C (800..1200) holds the points at 900 and 1100
+    assert t.loc[("C", "shop"), "population"] == 80
+    assert t.loc[("C", "shop"), "covered_population"] == 80
+    # tier rows: tier 5 = clinic AND shop; tier 15 = school
+    assert t.loc[("A", "tier_5"), "covered_population"] == 0
+    assert t.loc[("B", "tier_5"), "covered_population"] == 0  # no clinic within 300 m in B
+    assert t.loc[("B", "tier_15"), "covered_population"] == 20
+    assert np.isnan(t.loc[("A", "tier_5"), "threshold_m"])
+    assert t.loc[("A", "tier_5"), "tier_min"] == 5
+    assert "tier_10" not in cov["category"].values  # no tier-10 category in the catalogue
+    assert len(cov) == 3 * (3 + 2)
+    # facilities of unknown categories are ignored and reported
+    assert res.summary["ignored_categories"] == {"casino": 1}
+    # the unreachable origin is reported, not silently dropped
+    un = res.unreachable
+    assert un["kind"].tolist() == ["origin"] and un["record"].tolist() == ["4"]
+    assert res.summary["origins_outside_units"] == 1  # (1500, 500) lies in no unit
+    # origin distances for maps
+    assert res.origin_distance.loc[0, "clinic"] == pytest.approx(110)
+    assert res.origin_distance.loc[2, "shop"] == pytest.approx(110)
+    assert res.origin_distance.loc[3, "school"] == pytest.approx(10 + 90 + 0, abs=1.0)
+    # underserved: uncovered population dissolved per unit and category, with the team
+    us = res.underserved.set_index(["unit_id", "category"])
+    assert us.loc[("A", "shop"), "population"] == 100
+    assert us.loc[("A", "shop"), "team_id"] == "T1" and us.loc[("A", "shop"), "team_name"] == "甲"
+    assert us.loc[("B", "school"), "population"] == 30
+    assert us.loc[("A", "shop")].geometry.area == pytest.approx(400.0)  # one 20 m cell
+    assert ("A", "clinic") in us.index and ("B", "shop") not in us.index
+
+
+def test_coverage_shares_sum_to_population_by_hand_on_lonlat_inputs():
+    # inputs in WGS84 are reprojected to the network CRS
+    net, facilities, pop, zones, catalogue = coverage_case()
+    res_m = compute_coverage(net, facilities, pop, zones, catalogue, population_column="pop",
+                             underserved=False)
+    res_ll = compute_coverage(net, facilities.to_crs(4326), pop.to_crs(4326), zones.to_crs(4326),
+                              catalogue, population_column="pop", underserved=False)
+    pd.testing.assert_frame_equal(res_m.coverage, res_ll.coverage, atol=1e-6)
+
+
+def test_coverage_refuses_a_bad_catalogue():
+    net, facilities, pop, zones, catalogue = coverage_case()
+    bad = catalogue.assign(tier_min=[5, 7, 15])
+    with pytest.raises(InputError, match="tier_min=7"):
+        compute_coverage(net, facilities, pop, zones, bad, population_column="pop")
+    with pytest.raises(InputError, match="threshold_m"):
+        compute_coverage(net, facilities, pop, zones, catalogue.drop(columns="threshold_m"),
+                         population_column="pop")
+
+
+def test_coverage_reports_progress():
+    net, facilities, pop, zones, catalogue = coverage_case()
+    seen = []
+    compute_coverage(net, facilities, pop, zones, catalogue, population_column="pop",
+                     progress=lambda f, m: seen.append(f))
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)

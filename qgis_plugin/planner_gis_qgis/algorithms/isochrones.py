@@ -7,6 +7,7 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
@@ -34,6 +35,8 @@ class IsochronesAlgorithm(PlannerGisAlgorithm):
 
     POINTS = "POINTS"
     THRESHOLDS = "THRESHOLDS"
+    MAX_SNAP = "MAX_SNAP"
+    BUFFER = "BUFFER"
     OUTPUT = "OUTPUT"
 
     def name(self) -> str:
@@ -56,6 +59,12 @@ class IsochronesAlgorithm(PlannerGisAlgorithm):
             self.POINTS, self.tr("Points"), [QgsProcessing.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterString(
             self.THRESHOLDS, self.tr("Walking distances (m, comma separated)"), defaultValue="300,500,1000"))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.MAX_SNAP, self.tr("Farthest snap to the network (m)"), type=QgsProcessingParameterNumber.Double,
+            defaultValue=200.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.BUFFER, self.tr("Half-width of the band around reachable streets (m)"),
+            type=QgsProcessingParameterNumber.Double, defaultValue=25.0, minValue=0.1))
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, self.tr("Isochrones"), QgsProcessing.TypeVectorPolygon))
 
@@ -64,11 +73,19 @@ class IsochronesAlgorithm(PlannerGisAlgorithm):
 
         progress = feedback_progress(feedback)
         thresholds = parse_thresholds(self.parameterAsString(parameters, self.THRESHOLDS, context))
-        progress(0.0, "reading the network")
-        net = read_network_input(self, parameters, context, feedback)
+        net = read_network_input(self, parameters, context, feedback, feedback_progress(feedback, 0.0, 30.0))
         points = self.read_layer(parameters, self.POINTS, context, feedback)
         progress(0.3, "computing isochrones")
-        result = isochrones.isochrones(net, points, thresholds=thresholds)
+        result = isochrones.isochrones(
+            net, points, thresholds=thresholds,
+            max_snap=self.parameterAsDouble(parameters, self.MAX_SNAP, context),
+            buffer_m=self.parameterAsDouble(parameters, self.BUFFER, context),
+            progress=feedback_progress(feedback, 30.0, 90.0),
+        )
+        missed = result.attrs.get("unreachable")
+        if missed is not None and len(missed):
+            feedback.pushWarning(f"{len(missed)} point(s) farther than the snap distance get no isochrone: "
+                                 f"{', '.join(str(m) for m in list(missed)[:10])}")
         progress(0.9, "writing the layer")
         dest = self.write_layer(parameters, self.OUTPUT, context, result, feedback, QgsWkbTypes.MultiPolygon)
         progress(1.0, "done")

@@ -29,7 +29,7 @@ def add_network_parameters(alg) -> None:
         fileFilter="OpenStreetMap extracts (*.pbf *.osm.pbf);;All files (*.*)", optional=True))
 
 
-def read_network_input(alg, parameters, context, feedback):
+def read_network_input(alg, parameters, context, feedback, progress=None):
     """Build or read the walking network named by the parameters."""
     from planner_gis import network  # noqa: PLC0415 - the library module is imported when used
 
@@ -41,6 +41,6 @@ def read_network_input(alg, parameters, context, feedback):
             fix="set exactly one of the two",
         )
     if path:
-        return network.read_network(path)
+        return network.read_network(path, progress=progress)
     lines = alg.read_layer(parameters, NETWORK, context, feedback)
-    return network.build_network(lines)
+    return network.build_network(lines, progress=progress, what=lines.attrs.get("source", "walking network layer"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
+import pandas as pd
 from planner_gis.errors import InputError
 from qgis.core import (
     QgsProcessing,
@@ -105,25 +107,30 @@ class ReachAlgorithm(PlannerGisAlgorithm):
         from planner_gis import catalogue as cat  # noqa: PLC0415
         from planner_gis import reach  # noqa: PLC0415
 
-        progress = feedback_progress(feedback, 0.0, 100.0)
-        progress(0.0, "reading the network")
-        net = read_network_input(self, parameters, context, feedback)
-        progress(0.1, "reading facilities, population and units")
+        progress = feedback_progress(feedback)
+        net = read_network_input(self, parameters, context, feedback, feedback_progress(feedback, 0.0, 20.0))
+        progress(0.2, "reading facilities, population and units")
         facilities = self.read_layer(parameters, self.FACILITIES, context, feedback)
         zones = self.read_layer(parameters, self.ZONES, context, feedback)
         population = self._population(parameters, context, feedback)
         catalogue_path = self.parameterAsFile(parameters, self.CATALOGUE, context) if parameters.get(self.CATALOGUE) else None
         catalogue = cat.load_catalogue(catalogue_path)
+        category_column = self.parameterAsString(parameters, self.CATEGORY_FIELD, context) or "category"
+        zone_id = self.parameterAsString(parameters, self.ZONE_ID, context) or "unit_id"
+        progress(0.25, "facility access points")
+        access = cat.facility_access_points(facilities, catalogue, category_column)
         result = reach.compute_coverage(
-            net, facilities, population, zones, catalogue,
-            category_column=self.parameterAsString(parameters, self.CATEGORY_FIELD, context) or "category",
+            net, access, population, zones, catalogue,
+            category_column="category",
             population_column="population",
-            zone_id=self.parameterAsString(parameters, self.ZONE_ID, context) or "unit_id",
+            zone_id=zone_id,
             max_snap=self.parameterAsDouble(parameters, self.MAX_SNAP, context),
-            progress=feedback_progress(feedback, 20.0, 90.0),
+            progress=feedback_progress(feedback, 30.0, 90.0),
         )
+        for key, value in result.summary.items():
+            feedback.pushInfo(f"{key}: {value}")
         progress(0.9, "writing layers")
-        coverage = reach.coverage_units(result, zones) if hasattr(reach, "coverage_units") else result.coverage
+        coverage = coverage_with_units(result.coverage, zones, zone_id, result.crs)
         out = {
             self.COVERAGE: self.write_layer(parameters, self.COVERAGE, context, coverage, feedback,
                                             QgsWkbTypes.MultiPolygon),
@@ -136,3 +143,21 @@ class ReachAlgorithm(PlannerGisAlgorithm):
             out[self.UNREACHABLE] = unreachable
         progress(1.0, "done")
         return out
+
+
+def coverage_with_units(coverage: pd.DataFrame, zones: gpd.GeoDataFrame, zone_id: str, crs) -> gpd.GeoDataFrame:
+    """Attach each unit's polygon (and name) to the coverage table, so QGIS can map it.
+
+    ``coverage`` has one row per unit and category (``unit_id`` holds the
+    values of ``zones[zone_id]``); the result is the long-format layer
+    :func:`planner_gis.webmap.reach_map` takes, in ``crs``.
+    """
+    units = pd.DataFrame({"unit_id": zones[zone_id].to_numpy()})
+    if "name" in zones.columns and zone_id != "name":
+        units["name"] = zones["name"].to_numpy()
+    units = gpd.GeoDataFrame(units, geometry=zones.geometry.to_crs(crs).to_numpy(), crs=crs)
+    units = units.drop_duplicates("unit_id")
+    merged = coverage.merge(units, on="unit_id", how="left", validate="many_to_one")
+    front = [c for c in ("unit_id", "name") if c in merged.columns]
+    merged = merged[front + [c for c in merged.columns if c not in front]]
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=crs)

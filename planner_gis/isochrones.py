@@ -86,16 +86,29 @@ def reachable_parts(
     b = ~full & (lv > 0)
     ed.append(np.flatnonzero(b))
     s0[2], s1[2] = L[b] - lv[b], L[b]
-    if start is not None:
-        e, t, snap = start
-        r = threshold - snap
-        if r >= 0:
-            ed.append(np.array([e]))
-            s0.append(np.array([max(0.0, t - r)]))
-            s1.append(np.array([min(L[e], t + r)]))
     e_all = np.concatenate(ed).astype(np.int64)
     f0, f1 = np.concatenate(s0), np.concatenate(s1)
     keep = f1 > f0
+    if start is not None:
+        # the start edge is also walked directly from the snapped point: merge
+        # its intervals so that no stretch is counted twice
+        e, t, snap = start
+        r = threshold - snap
+        on = e_all == e
+        iv = list(zip(f0[on & keep], f1[on & keep]))
+        if r >= 0:
+            iv.append((max(0.0, t - r), min(float(L[e]), t + r)))
+        merged: list[list[float]] = []
+        for lo, hi in sorted(iv):
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        keep &= ~on
+        e_all = np.concatenate([e_all, np.full(len(merged), e, dtype=np.int64)])
+        f0 = np.concatenate([f0, [m[0] for m in merged]])
+        f1 = np.concatenate([f1, [m[1] for m in merged]])
+        keep = np.concatenate([keep, [m[1] > m[0] for m in merged]]).astype(bool)
     e_all, f0, f1 = e_all[keep], f0[keep], f1[keep]
     pu = net.node_xy[net.edge_u[e_all]]
     pv = net.node_xy[net.edge_v[e_all]]

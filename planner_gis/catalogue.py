@@ -554,6 +554,7 @@ def facility_access_points(
     id_column: Optional[str] = None,
     nest: bool = True,
     metric_crs: Any = None,
+    unknown: str = "raise",
 ) -> gpd.GeoDataFrame:
     """Points at which walkers reach each facility.
 
@@ -595,6 +596,10 @@ def facility_access_points(
         Repeat ladder polygons for the lower rungs (see above).
     metric_crs : int, str or pyproj.CRS, optional
         Metric CRS to work in; default chosen by :func:`planner_gis.crs.to_metric`.
+    unknown : {"raise", "ignore"}
+        What to do with categories the catalogue does not know: raise an
+        :class:`InputError`, or skip those features and count them in
+        ``result.attrs["ignored_categories"]`` (``{category: count}``).
 
     Returns
     -------
@@ -641,12 +646,21 @@ def facility_access_points(
     ids = fac[id_column] if id_column is not None else pd.Series(fac.index, index=fac.index)
     cats = fac[category_column].astype("object")
     blank = cats.isna() | (cats.astype(str).str.strip() == "")
+    if unknown not in ("raise", "ignore"):
+        raise ValueError(f"unknown={unknown!r}: use 'raise' or 'ignore'")
     known = set(cat["category"])
-    unknown = sorted({str(c).strip() for c in cats[~blank]} - known)
-    if unknown:
+    stripped = cats.astype(str).str.strip()
+    strange = sorted({c for c in stripped[~blank]} - known)
+    ignored: dict[str, int] = {}
+    if strange and unknown == "ignore":
+        is_strange = ~blank & ~stripped.isin(known)
+        ignored = {str(k): int(v) for k, v in stripped[is_strange].value_counts().sort_index().items()}
+        blank = blank | is_strange
+    elif strange:
+        unknown_list = strange
         raise InputError(
             f"facilities: column '{category_column}' has categories the catalogue does not know: "
-            f"{list_ids(unknown)} (known: {', '.join(cat['category'])})",
+            f"{list_ids(unknown_list)} (known: {', '.join(cat['category'])})",
             fix="correct the values, or add rows for them to the catalogue CSV (--catalogue)",
         )
     fac = fac[~blank]
@@ -722,6 +736,83 @@ def facility_access_points(
         geometry=gpd.GeoSeries(rows_geom, crs=crs),
         crs=crs,
     )
+    out.attrs["ignored_categories"] = ignored
+    return out
+
+
+# ----------------------------------------------------------------------------- OSM extracts
+
+
+def osm_filter(catalogue: Optional[pd.DataFrame] = None) -> dict[str, Union[bool, list[str]]]:
+    """The pyrosm ``custom_filter`` that fetches every feature the catalogue can classify.
+
+    The first condition of each ``osm_tags`` alternative names the key to ask
+    for; ``key=value`` conditions ask for those values, ``key=*`` and
+    ``key~text`` for every value.
+
+    >>> f = osm_filter()
+    >>> f["amenity"][:3], f["leisure"][:2]
+    (['arts_centre', 'childcare', 'clinic'], ['fitness_centre', 'fitness_station'])
+    """
+    cat = _check_catalogue(catalogue if catalogue is not None else load_catalogue())
+    wanted: dict[str, Union[bool, set]] = {}
+    for text in cat["osm_tags"]:
+        for alt in parse_osm_tags(text):
+            key, op, value = alt[0]
+            if op == "~" or value == "*":
+                wanted[key] = True
+            elif wanted.get(key) is not True:
+                wanted.setdefault(key, set()).add(value)
+    return {k: (True if v is True else sorted(v)) for k, v in sorted(wanted.items())}
+
+
+def osm_facilities(path: PathLike, catalogue: Optional[pd.DataFrame] = None) -> gpd.GeoDataFrame:
+    """Facilities of an OpenStreetMap extract (``.osm.pbf``), classified by the catalogue.
+
+    Reads the features :func:`osm_filter` asks for with pyrosm's ``get_pois``,
+    classifies them with :func:`classify_osm` and keeps the classified ones.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``osm_id``, ``osm_type``, ``name``, ``category`` and geometry
+        (points and polygons), in WGS84.
+
+    Raises
+    ------
+    InputError
+        If pyrosm is missing or cannot read the file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found", fix="check the path of the OpenStreetMap extract")
+    try:
+        from pyrosm import OSM
+    except ImportError:
+        raise InputError(f"{p}: reading .osm.pbf needs pyrosm",
+                         fix="pip install 'planner-gis[osm]' (or pip install pyrosm)") from None
+    cat = _check_catalogue(catalogue if catalogue is not None else load_catalogue())
+    try:
+        pois = OSM(str(p)).get_pois(custom_filter=osm_filter(cat))
+    except Exception as exc:
+        raise InputError(f"{p}: pyrosm cannot read facilities ({exc})",
+                         fix="check that the file is an OpenStreetMap .osm.pbf extract") from None
+    cols = ["osm_id", "osm_type", "name", "category", "geometry"]
+    if pois is None or len(pois) == 0:
+        return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry", crs="EPSG:4326")
+    pois = pois[pois.geometry.notna() & ~pois.geometry.is_empty]
+    category = classify_osm(pois, cat)
+    keep = category.notna()
+    out = gpd.GeoDataFrame(
+        {
+            "osm_id": pois["id"].to_numpy()[keep.to_numpy()] if "id" in pois else np.arange(int(keep.sum())),
+            "osm_type": pois["osm_type"].to_numpy()[keep.to_numpy()] if "osm_type" in pois else "",
+            "name": pois["name"].to_numpy()[keep.to_numpy()] if "name" in pois else None,
+            "category": category[keep].to_numpy(),
+        },
+        geometry=pois.geometry.to_numpy()[keep.to_numpy()],
+        crs=pois.crs or "EPSG:4326",
+    )
     return out
 
 
@@ -734,4 +825,6 @@ __all__ = [
     "classify_osm",
     "classify_poi_types",
     "facility_access_points",
+    "osm_filter",
+    "osm_facilities",
 ]

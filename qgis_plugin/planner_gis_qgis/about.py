@@ -13,6 +13,7 @@ ICON_PATH = PLUGIN_DIR / "icon.svg"
 def read_metadata() -> Dict[str, str]:
     """Return the ``[general]`` section of ``metadata.txt`` as a dict."""
     parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # keep keys as written (qgisMinimumVersion)
     parser.read(PLUGIN_DIR / "metadata.txt", encoding="utf-8")
     return dict(parser["general"])
 

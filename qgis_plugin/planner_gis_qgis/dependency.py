@@ -116,6 +116,7 @@ def missing_library_message(error: str, platform: Optional[str] = None) -> str:
     windows = f"on Windows open the OSGeo4W Shell (Start menu > QGIS) and run: {cmds['windows']}"
     first, second = (windows, linux) if platform.startswith("win") else (linux, windows)
     return (
-        f"the planner_gis Python library is not installed in QGIS's Python ({error}). "
+        f"the planner_gis Python library (or one of its dependencies) is not installed in QGIS's Python "
+        f"({error}). "
         f"Install it, then restart QGIS: {first} ; {second}"
     )

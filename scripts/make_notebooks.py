@@ -1,0 +1,576 @@
+"""Generate the analyst notebooks in ``notebooks/`` from the Python source below.
+
+The notebooks are reviewed here, as plain text, and written without outputs
+(the test suite executes them and refuses committed outputs)::
+
+    .venv/bin/python scripts/make_notebooks.py          # write every notebook
+    .venv/bin/python scripts/make_notebooks.py --check  # exit 1 if a notebook differs
+
+Each notebook is a list of cells made with :func:`md` and :func:`code`. A code
+cell may carry tags; ``tests/test_notebooks.py`` finds the cells it checks by
+tag (e.g. ``findings-table``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NB_DIR = ROOT / "notebooks"
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def md(*parts: str):
+    """A markdown cell; each part is dedented on its own, parts are joined by a blank line."""
+    text = "\n\n".join(textwrap.dedent(p).strip("\n") for p in parts)
+    return nbformat.v4.new_markdown_cell(text)
+
+
+def code(text: str, tags: tuple = ()):
+    cell = nbformat.v4.new_code_cell(textwrap.dedent(text).strip("\n"))
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return cell
+
+
+# ----------------------------------------------------------------------------- shared cells
+
+SETUP_NOTE = """
+**Run it**: from the repository root, `.venv/bin/jupyter lab notebooks/` (or any Jupyter with the
+`planner-gis` package installed). Outputs go to an `out/` folder next to where the kernel runs;
+nothing is written into `data/`.
+"""
+
+CJK_FONT = '''
+# Chinese labels in matplotlib need a CJK font. Debian/Ubuntu: `sudo apt-get install fonts-noto-cjk`.
+CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP"]
+
+
+def find_cjk_font() -> str:
+    """Name of the first installed CJK font in CJK_FONTS; fail loudly if there is none."""
+    def installed():
+        return {f.name for f in font_manager.fontManager.ttflist}
+
+    names = installed()
+    if not any(n in names for n in CJK_FONTS):
+        # the font may have been installed after matplotlib cached its font list: register it
+        for path in font_manager.findSystemFonts():
+            if "notosanscjk" in Path(path).name.lower().replace("-", ""):
+                font_manager.fontManager.addfont(path)
+        names = installed()
+    for name in CJK_FONTS:
+        if name in names:
+            return name
+    raise RuntimeError(
+        f"no CJK font found for matplotlib (looked for {CJK_FONTS}): Chinese labels would show as "
+        "empty boxes. Fix: install Noto Sans CJK (Debian/Ubuntu: sudo apt-get install fonts-noto-cjk) "
+        "and restart the kernel."
+    )
+
+
+cjk_font = find_cjk_font()
+plt.rcParams["font.family"] = "sans-serif"
+plt.rcParams["font.sans-serif"] = [cjk_font, "DejaVu Sans"]
+plt.rcParams["axes.unicode_minus"] = False
+
+# check: draw Chinese text and fail if matplotlib reports a missing glyph
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.set_title("丰台区 责任规划师 15分钟生活圈")
+    fig.canvas.draw()
+    plt.close(fig)
+missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
+if missing:
+    raise RuntimeError(f"{cjk_font} lacks glyphs: {missing[:3]}")
+print("Chinese labels use", cjk_font, "from", font_manager.findfont(cjk_font))
+'''
+
+
+# ----------------------------------------------------------------------------- 01
+
+NB01 = [
+    md("""
+    # 01 · Responsibility zones: who covers which unit, and where are the gaps?
+
+    Beijing assigns every street (街道), township (乡/镇) and management area (地区) a
+    **responsibility planner team** (责任规划师团队). A district keeps a registry of the teams and
+    their contract terms. This notebook audits a zone layer against that registry:
+
+    1. load the units and the team registry and see what the library checks on reading;
+    2. audit on two dates, **before and after the contracts lapse**;
+    3. read the findings: which unit has no team, which contract ended or is about to end,
+       which unit has two teams;
+    4. plot the units and the findings with matplotlib (Chinese labels), and
+    5. open the same audit as an interactive web map.
+
+    The data is the demo bundled with the package: the real outline of Fengtai district (丰台区,
+    from OpenStreetMap, ODbL) and **24 schematic units** of its "1+24+N" system. The unit
+    boundaries are schematic and the registry is invented; the numbers teach the method, they
+    are not facts about Fengtai.
+    """, SETUP_NOTE),
+    code("""
+    import warnings
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from matplotlib import font_manager
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    import planner_gis
+    from planner_gis import datasets, webmap
+    from planner_gis.io import write_csv
+
+    OUT = Path("out")
+    OUT.mkdir(exist_ok=True)
+    pd.set_option("display.max_colwidth", 140)
+    pd.set_option("display.width", 200)
+    print("planner-gis", planner_gis.__version__)
+    """),
+    md("""
+    ## Chinese labels in plots
+
+    matplotlib's default font has no Chinese characters: names would print as empty boxes.
+    We pick an installed CJK font by name and stop with a clear message if there is none.
+    """),
+    code(CJK_FONT),
+    md("""
+    ## 1 · The units
+
+    `read_zones` reads any vector file (GeoJSON, GeoPackage, Shapefile with GBK names, ...)
+    and validates it: unique `unit_id`s, a CRS, valid polygons (repaired ones are flagged in
+    `repaired`). It adds `level`: streets, townships and towns form the **base** level that
+    should tile the district; management areas (地区, `unit_type="area"`) are an **overlay**
+    drawn on top of the streets.
+    """),
+    code("""
+    units = planner_gis.read_zones(datasets.demo_units_path())
+    print(units.crs.name, "|", len(units), "units")
+    units[["unit_id", "name", "unit_type", "level", "repaired", "geometry_quality"]]
+    """),
+    code("""
+    units.groupby(["level", "unit_type"]).size().rename("units").to_frame()
+    """),
+    md("""
+    ## 2 · The team registry
+
+    One row per contract term: `team_id`, the `unit_id` it covers (`*` = district-wide, for
+    the chief planner), its `role` (`chief`, `unit`, `group`, `volunteer`, ...), `start_date`
+    and `end_date`. `read_registry` parses dates (several formats), checks that every row has
+    what it needs and keeps the source row number in `row` so that findings can point at it.
+    """),
+    code("""
+    registry = planner_gis.read_registry(datasets.demo_registry_path())
+    print(len(registry), "contract rows,", registry["team_id"].nunique(), "teams")
+    registry.groupby("role").agg(teams=("team_id", "nunique"), rows=("row", "size"),
+                                 last_end=("end_date", "max"))
+    """),
+    md("""
+    Only `unit` and `group` teams count as the responsible team of a unit; volunteers and the
+    chief planner do not. `active_unit_teams` lists them on a date:
+    """),
+    code("""
+    BEFORE = datasets.DEMO_AS_OF   # "2026-03-31": the date the demo is set at
+    AFTER = "2026-12-01"           # just after the term ending on 2026-11-29 that most contracts share
+
+    active = planner_gis.active_unit_teams(registry, BEFORE)
+    active.head(8)
+    """),
+    md("""
+    ## 3 · Audit before the contracts lapse
+
+    `audit` crosses units and registry on a date. Giving the district `outline` also finds
+    area inside the district that no unit covers. Areas are measured in a metric CRS chosen by
+    the library's CRS policy (here CGCS2000 Gauss-Krüger, see `planner_gis.crs`).
+    """),
+    code("""
+    outline = datasets.load_demo_outline()
+    before = planner_gis.audit(units, registry, as_of=BEFORE, outline=outline)
+    before.summary()
+    """),
+    md("""
+    ### Reading the findings
+
+    Each finding has a `kind`, a `severity` (`error` must be fixed, `warning` should be looked
+    at), the unit(s) and team(s) involved, and a message that says what is wrong. Errors come
+    first.
+    """),
+    code("""
+    before.findings.drop(columns="geometry")
+    """, tags=("findings-table",)),
+    code("""
+    for f in before.findings.itertuples():
+        print(f"[{f.severity:7}] {f.kind:18} {f.message}")
+    """),
+    md("""
+    The per-unit table says the same thing from the unit's side: its `status` (`covered`,
+    `expiring`, `multiple_teams`, `unassigned`), the active team(s) and the earliest contract
+    end. The units that need attention:
+    """),
+    code("""
+    cols = ["unit_id", "name", "unit_type", "status", "team_ids", "contract_end", "volunteers"]
+    before.units.loc[before.units["status"] != "covered", cols]
+    """),
+    md("""
+    The `workload` table is per team: how many units and how much area each active team
+    covers. Teams above `max_units` (default 3) are reported as `team_overloaded`.
+    """),
+    code("""
+    before.workload.sort_values("area_km2", ascending=False).head(8)
+    """),
+    md("""
+    ## 4 · Audit after the contracts lapse
+
+    Most unit contracts in the demo registry run in one-year terms ending on 29 November. Audit
+    again on 1 December 2026, when no renewal has been registered yet:
+    """),
+    code("""
+    after = planner_gis.audit(units, registry, as_of=AFTER, outline=outline)
+
+    status = pd.DataFrame({BEFORE: before.summary()["status"], AFTER: after.summary()["status"]})
+    kinds = pd.DataFrame({BEFORE: before.summary()["findings"], AFTER: after.summary()["findings"]})
+    status
+    """),
+    code("""
+    kinds
+    """, tags=("findings-counts",)),
+    md("""
+    Which findings are new on the later date, and which contracts caused them? Every
+    `contract_expired` finding names the team whose term ended:
+    """),
+    code("""
+    key = ["kind", "unit_id"]
+    new = after.findings.drop(columns="geometry").merge(
+        before.findings[key], on=key, how="left", indicator="seen_before")
+    new = new[new["seen_before"] == "left_only"].drop(columns="seen_before")
+    print(len(new), "new findings;", new["kind"].value_counts().to_dict())
+    new[new["kind"] == "contract_expired"].head(6)
+    """),
+    code("""
+    lapsed = registry[registry["role"].isin(["unit", "group"])
+                      & (registry["end_date"] >= before.as_of) & (registry["end_date"] < after.as_of)]
+    print(lapsed["team_id"].nunique(), "unit-level teams end their contract between the two dates")
+    lapsed.groupby("end_date")["team_id"].nunique().rename("teams").to_frame()
+    """),
+    md("""
+    ## 5 · Plot units and findings
+
+    Units are coloured by status with the colours and bilingual labels the web map uses
+    (`webmap.STATUS_STYLES`); management areas are drawn as dashed outlines on top of the
+    streets, filled with their own status; units named in an error finding are hatched. Results are in the audit's metric CRS,
+    so the axes are in metres.
+    """),
+    code("""
+    FINDING_LABELS = {
+        "unassigned": "未分配 unassigned",
+        "contract_expired": "合同已到期 contract expired",
+        "unknown_unit": "未知单元 unknown unit",
+        "boundary_overlap": "边界重叠 boundary overlap",
+        "multiple_teams": "多个团队 several teams",
+        "contract_expiring": "合同即将到期 contract expiring",
+        "boundary_gap": "边界缝隙 boundary gap",
+        "team_overloaded": "团队超负荷 team overloaded",
+    }
+
+
+    def units_with(findings, severity):
+        ids = findings.loc[findings["severity"] == severity, "unit_id"]
+        return {u for text in ids for u in str(text).split(";") if u}
+
+
+    def plot_audit(ax, result, title):
+        u = result.units
+        base, overlay = u[u["level"] == "base"], u[u["level"] == "overlay"]
+        for status, (colour, _label) in webmap.STATUS_STYLES.items():
+            part = base[base["status"] == status]
+            if len(part):
+                part.plot(ax=ax, color=colour, edgecolor="white", linewidth=0.6)
+        for s, part in overlay.groupby("status"):  # management areas on top, filled by their own status
+            part.plot(ax=ax, color=webmap.STATUS_STYLES[s][0], alpha=0.9, edgecolor="none")
+        overlay.boundary.plot(ax=ax, color=webmap.OVERLAY_COLOR, linewidth=1.8, linestyle="--")
+        errors = u[u["unit_id"].isin(units_with(result.findings, "error"))]
+        if len(errors):
+            errors.plot(ax=ax, facecolor="none", edgecolor="#222222", hatch="///", linewidth=0)
+        outline.to_crs(result.crs).boundary.plot(ax=ax, color="black", linewidth=1.0)
+        for row in base.itertuples():
+            p = row.geometry.representative_point()
+            ax.annotate(row.name, (p.x, p.y), ha="center", va="center", fontsize=6.5)
+        for row in overlay.itertuples():
+            c = row.geometry.representative_point()
+            ax.annotate(row.name, (c.x, c.y), xytext=(0, -9), textcoords="offset points", ha="center",
+                        fontsize=6.5, color=webmap.OVERLAY_COLOR, fontweight="bold")
+        ax.set_title(title)
+        ax.set_axis_off()
+
+
+    fig, axes = plt.subplots(2, 1, figsize=(12, 11.5))
+    plot_audit(axes[0], before, f"审查日期 {BEFORE}（合同到期前）")
+    plot_audit(axes[1], after, f"审查日期 {AFTER}（合同到期后）")
+    handles = [Patch(color=c, label=label) for c, label in webmap.STATUS_STYLES.values()]
+    handles += [Patch(facecolor="none", edgecolor="#222222", hatch="///", label="有错误 Error finding"),
+                Line2D([], [], color=webmap.OVERLAY_COLOR, linestyle="--", linewidth=2, label="管理区 Management area"),
+                Line2D([], [], color="black", linewidth=1, label="区界 District outline")]
+    fig.legend(handles=handles, loc="lower center", ncol=4, frameon=False)
+    fig.suptitle("丰台区责任规划师覆盖审查（示意数据）Fengtai responsibility planner audit (schematic demo)")
+    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    fig.savefig(OUT / "audit_status.png", dpi=120)
+    plt.show()
+    """, tags=("status-plot",)),
+    code("""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    kinds.rename(index=FINDING_LABELS).iloc[::-1].plot.barh(ax=ax, color=["#4575b4", "#d73027"])
+    ax.set_xlabel("发现数量 Number of findings")
+    ax.set_title("审查发现（按类型）Findings by kind")
+    ax.legend(title="审查日期 Audit date")
+    fig.tight_layout()
+    fig.savefig(OUT / "findings_by_kind.png", dpi=120)
+    plt.show()
+    """),
+    md("""
+    ## 6 · Interactive map
+
+    `webmap.audit_map` turns the same result into a Leaflet map: a popup per unit with its
+    teams, the management-area overlay, boundary gaps and overlaps, a legend and the notes a
+    published map needs. Leaflet is inlined, so the map also works on an intranet without
+    internet access (notebook 03 looks at the saved file in detail).
+    """),
+    code("""
+    audit_web = webmap.audit_map(after, outline=outline, title=f"丰台区责任规划师覆盖 {AFTER}")
+    print(webmap.layer_names(audit_web))
+    audit_web
+    """),
+    md("""
+    ## 7 · Hand the results on
+
+    Write the findings as a UTF-8 CSV (opens in Excel/WPS) and the map as one HTML file. Both are
+    written atomically: a half-written file never replaces a good one.
+    """),
+    code("""
+    csv_path = write_csv(after.findings.drop(columns="geometry"), OUT / "findings_after.csv")
+    map_path = webmap.save_map(audit_web, OUT / "audit_after.html")
+    for p in (csv_path, map_path, OUT / "audit_status.png"):
+        print(f"{p}  {p.stat().st_size / 1024:,.0f} kB")
+    """),
+    md("""
+    ## Your own district
+
+    Replace the demo paths with your files. The zone layer needs an id column (`zone_id=`
+    names it if it is not `unit_id`) and a name; the registry needs `team_id, unit_id, role,
+    start_date, end_date` (CSV or Excel):
+
+    ```python
+    units = planner_gis.read_zones("my_streets.shp", zone_id="街道编码")
+    registry = planner_gis.read_registry("团队名册.xlsx")
+    result = planner_gis.audit(units, registry, as_of="2026-06-30", outline="my_district.geojson")
+    ```
+
+    The same audit runs from the command line (`planner-gis audit --help`) and in QGIS
+    (Processing toolbox → planner-gis).
+    """),
+]
+
+
+# ----------------------------------------------------------------------------- 03
+
+NB03_AUDIT = [
+    md("""
+    # 03 · Publish a web map
+
+    Planners share results with street offices, residents' committees and the district
+    commission, often on an intranet with no internet access. `planner_gis.webmap` builds
+    Leaflet maps that are **one self-contained HTML file**:
+
+    * Leaflet's JavaScript and CSS are inlined (from the `XStatic-Leaflet` package): no CDN;
+    * no basemap by default, so **no request leaves the page**; an intranet tile server or
+      Tianditu can be given with `tiles=`;
+    * every text from the data is HTML-escaped;
+    * shared unit edges are simplified together, so neighbours never show slivers;
+    * a note marks schematic/synthetic data, and a footnote reminds that maps published in
+      China need a map review number (审图号) unless you give one.
+
+    This notebook builds, inspects and saves the audit map and the living-circle reach map.
+    """, SETUP_NOTE),
+    code("""
+    import re
+    from pathlib import Path
+
+    import planner_gis
+    from planner_gis import datasets, webmap
+    from planner_gis.errors import OutputError
+
+    OUT = Path("out")
+    OUT.mkdir(exist_ok=True)
+
+    units = planner_gis.read_zones(datasets.demo_units_path())
+    registry = planner_gis.read_registry(datasets.demo_registry_path())
+    outline = datasets.load_demo_outline()
+    result = planner_gis.audit(units, registry, as_of=datasets.DEMO_AS_OF, outline=outline)
+    result.summary()["status"]
+    """),
+    md("""
+    ## 1 · Build the audit map
+
+    `audit_map` takes the `AuditResult` (or its `units` frame). It returns a `folium.Map` and
+    saves nothing, so you can inspect it first.
+    """),
+    code("""
+    audit_web = webmap.audit_map(result, outline=outline,
+                                 title=f"丰台区责任规划师覆盖审查 {datasets.DEMO_AS_OF}")
+    webmap.layer_names(audit_web)
+    """),
+    code("""
+    audit_web
+    """),
+    md("""
+    ## 2 · Inspect the page
+
+    `map_html` renders the page as text. Check that it is self-contained: no `<script src=`
+    or stylesheet links, and the only URLs left are inert text (Leaflet's attribution link, the
+    SVG namespace).
+    """),
+    code("""
+    def inspect_page(html: str) -> dict:
+        urls = sorted(set(re.findall(r"https?://[^\\s\\"'<>)]+", html)))
+        return {
+            "size_kB": round(len(html.encode("utf-8")) / 1024),
+            "external_scripts": len(re.findall(r"<script[^>]+src=", html)),
+            "external_stylesheets": len(re.findall(r"<link[^>]+stylesheet", html)),
+            "urls": urls,
+        }
+
+
+    page = inspect_page(webmap.map_html(audit_web))
+    assert page["external_scripts"] == 0 and page["external_stylesheets"] == 0, page
+    page
+    """, tags=("inspect-audit",)),
+    md("""
+    Text from the data cannot inject code: a unit renamed to an HTML tag shows as that text.
+    """),
+    code("""
+    hostile = result.units.copy()
+    hostile.loc[0, "name"] = "<img src=x onerror=alert(1)>"
+    html = webmap.map_html(webmap.audit_map(hostile))
+    print("raw tag in page:", "<img src=x" in html, "| escaped:", "&lt;img src=x" in html)
+    """),
+    md("""
+    ## 3 · Options for publishing
+
+    * `review_number=` prints your map review number (审图号) instead of the reminder;
+    * `tiles=` adds a basemap from a tile URL template, e.g. an intranet server (the page then
+      requests tiles from it); `tiles_attribution=` credits it;
+    * `attribution=` credits your data sources; `note=` replaces the demo-data note.
+
+    The URLs below are placeholders: nothing is fetched while building or saving the map.
+    """),
+    code("""
+    published = webmap.audit_map(
+        result, outline=outline, title="丰台区责任规划师覆盖审查",
+        tiles="http://tiles.intranet.example/{z}/{x}/{y}.png",
+        tiles_attribution="区规划分局内网底图 (example)",
+        attribution="团队名册：区规自分局 (example)",
+        review_number="示例-审图号待申请",
+    )
+    html = webmap.map_html(published)
+    print("review number shown:", "示例-审图号待申请" in html)
+    print("tile server named:", "tiles.intranet.example" in html)
+    """),
+    md("""
+    A wrong tile URL is refused with a message that says how to fix it:
+    """),
+    code("""
+    try:
+        webmap.audit_map(result, tiles="https://tiles.example/basemap.png")
+    except planner_gis.InputError as err:
+        print(err)
+    """),
+    md("""
+    ## 4 · Save
+
+    `save_map` writes the page atomically (to a temporary file, then renamed) and refuses to
+    write over one of the map's inputs or to a name that is not `.html`.
+    """),
+    code("""
+    inputs = [datasets.demo_units_path(), datasets.demo_registry_path(), datasets.demo_outline_path()]
+    audit_path = webmap.save_map(audit_web, OUT / "audit_map.html", inputs=inputs)
+    print(audit_path, f"{audit_path.stat().st_size / 1024:,.0f} kB")
+
+    for bad in (OUT / "audit_map.png", OUT / "audit_map.html"):
+        try:
+            webmap.save_map(audit_web, bad, inputs=inputs + [OUT / "audit_map.html"])
+        except OutputError as err:
+            print("refused:", err)
+    """, tags=("save-audit",)),
+]
+
+NB03_REACH = []  # filled in below once the reach side exists
+
+NB03_END = [
+    md("""
+    ## Sharing the files
+
+    Each `.html` file in `out/` is complete: e-mail it, put it on an intranet share or open it
+    from a USB stick; a browser shows it without a server. Before publishing outside your
+    organisation, replace the schematic data with official boundaries and obtain the map review
+    number.
+    """),
+]
+
+
+NOTEBOOKS = {
+    "01_responsibility_zones.ipynb": NB01,
+    "03_publish_web_map.ipynb": None,  # assembled in build()
+}
+
+
+def build() -> dict:
+    nbs = dict(NOTEBOOKS)
+    nbs["03_publish_web_map.ipynb"] = NB03_AUDIT + NB03_REACH + NB03_END
+    out = {}
+    for name, cells in nbs.items():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = cells
+        nb.metadata["kernelspec"] = dict(KERNELSPEC)
+        nb.metadata["language_info"] = {"name": "python"}
+        out[name] = nb
+    return out
+
+
+def render(nb) -> str:
+    # fixed cell ids keep regenerated files identical
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"
+    return nbformat.writes(nb) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 if a notebook on disk differs")
+    args = ap.parse_args(argv)
+    NB_DIR.mkdir(exist_ok=True)
+    stale = []
+    for name, nb in build().items():
+        nbformat.validate(nb)
+        text = render(nb)
+        path = NB_DIR / name
+        if args.check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+            continue
+        path.write_text(text, encoding="utf-8")
+        print("wrote", path.relative_to(ROOT))
+    if stale:
+        print("out of date (run scripts/make_notebooks.py):", ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""The analyst notebooks: committed clean, public API only, and they run top to bottom.
+
+Each notebook is executed with nbclient on the ``python3`` kernel (ipykernel of
+the interpreter running the tests) in a temporary copy of ``notebooks/``, so the
+files the notebooks write land in that temporary ``out/`` folder. A failing cell
+fails the test with that cell's error. After execution, each notebook's key
+results are checked against references computed here independently.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+ROOT = Path(__file__).resolve().parent.parent
+NB_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
+EXPECTED = [
+    "01_responsibility_zones.ipynb",
+    "03_publish_web_map.ipynb",
+]
+CELL_TIMEOUT = 300  # seconds per cell
+
+
+def _ids(paths):
+    return [p.stem for p in paths]
+
+
+# ----------------------------------------------------------------------------- static checks
+
+
+def test_expected_notebooks_exist():
+    names = [p.name for p in NOTEBOOKS]
+    missing = [n for n in EXPECTED if n not in names]
+    assert not missing, f"missing notebooks: {missing}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    dirty = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, (f"{path.name}: cells {dirty} have outputs or execution counts; "
+                       "clear them (regenerate with scripts/make_notebooks.py)")
+
+
+def is_private(name: str) -> bool:
+    """``_x`` is private; dunders such as ``__version__`` are public."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def private_uses(source: str) -> list[str]:
+    """Uses of private planner_gis names in a code cell's source.
+
+    Flags imports of private modules or names (``planner_gis._progress``,
+    ``from planner_gis.reach import _cells``) and attribute access to a private
+    name on anything imported from planner_gis (``webmap._folium``).
+    """
+    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(lines))
+    found = []
+    bound = set()  # names bound to planner_gis modules or objects
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] == "planner_gis":
+                    if any(is_private(part) for part in a.name.split(".")):
+                        found.append(f"import {a.name}")
+                    bound.add(a.asname or "planner_gis")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "planner_gis":
+            if any(is_private(part) for part in node.module.split(".")):
+                found.append(f"from {node.module} import ...")
+            for a in node.names:
+                if is_private(a.name):
+                    found.append(f"from {node.module} import {a.name}")
+                bound.add(a.asname or a.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and is_private(node.attr):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in bound:
+                found.append(f"{ast.unparse(node)}")
+    # also textual: planner_gis._x anywhere (e.g. in strings passed to importlib)
+    found += [m.group(0) for m in re.finditer(r"planner_gis(?:\.\w+)*\.(_\w*)", source)
+              if is_private(m.group(1)) and m.group(0) not in found]
+    return found
+
+
+def test_private_scanner_flags_private_uses():
+    assert private_uses("from planner_gis._progress import report")
+    assert private_uses("import planner_gis._validate as v")
+    assert private_uses("from planner_gis.reach import compute_coverage, _cells")
+    assert private_uses("from planner_gis import webmap\nm = webmap._folium()")
+    assert private_uses("import planner_gis as pg\npg.webmap._ELEMENTS.clear()")
+    assert private_uses("import importlib\nimportlib.import_module('planner_gis._progress')")
+    assert not private_uses("import planner_gis\nfrom planner_gis import webmap\n"
+                            "df = x.merge(y, indicator='_merge')\nobj._repr_html_()\nwebmap.audit_map(u)\n"
+                            "print(planner_gis.__version__)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_uses_public_api_only(path):
+    nb = nbformat.read(path, as_version=4)
+    bad = {i: private_uses(c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"}
+    bad = {i: b for i, b in bad.items() if b}
+    assert not bad, f"{path.name} uses private planner_gis names (cell: uses): {bad}"
+
+
+def test_generator_matches_committed_notebooks():
+    """The .ipynb files are what scripts/make_notebooks.py writes (no hand edits drift)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_notebooks", ROOT / "scripts" / "make_notebooks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for name, nb in mod.build().items():
+        committed = (NB_DIR / name).read_text(encoding="utf-8")
+        assert mod.render(nb) == committed, f"{name} differs from scripts/make_notebooks.py; regenerate it"
+
+
+# ----------------------------------------------------------------------------- execution
+
+
+def execute(name: str, workdir: Path):
+    """Execute notebooks/<name> in a copy under ``workdir``; fail with the failing cell's error."""
+    shutil.copytree(NB_DIR, workdir, dirs_exist_ok=True)
+    path = workdir / name
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                                     resources={"metadata": {"path": str(workdir)}})
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as err:
+        pytest.fail(f"{name} failed:\n{err}", pytrace=False)
+    except nbclient.exceptions.CellTimeoutError as err:
+        pytest.fail(f"{name}: a cell ran longer than {CELL_TIMEOUT} s:\n{err}", pytrace=False)
+    return nb
+
+
+def outputs_text(cell) -> str:
+    """All text a cell showed: stdout and text/plain, text/html of results."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif out.output_type in ("execute_result", "display_data"):
+            for mime in ("text/plain", "text/html"):
+                if mime in out.data:
+                    parts.append(out.data[mime])
+    return "\n".join(parts)
+
+
+def tagged(nb, tag: str):
+    cells = [c for c in nb.cells if tag in c.metadata.get("tags", [])]
+    assert len(cells) == 1, f"expected one cell tagged {tag!r}, found {len(cells)}"
+    return cells[0]
+
+
+def images(nb) -> int:
+    return sum("image/png" in out.get("data", {}) for c in nb.cells for out in c.get("outputs", []))
+
+
+def unassigned_reference(on: str) -> set:
+    """Units with no unit/group contract covering ``on``, from the raw CSV files (plain pandas)."""
+    import geopandas as gpd
+
+    from planner_gis import datasets
+
+    units = gpd.read_file(datasets.demo_units_path())
+    reg = pd.read_csv(datasets.demo_registry_path(), dtype=str)
+    day = dt.date.fromisoformat(on)
+    reg = reg[reg["role"].isin(["unit", "group"])]
+    start = pd.to_datetime(reg["start_date"]).dt.date
+    end = pd.to_datetime(reg["end_date"]).dt.date
+    active = set(reg.loc[(start <= day) & (end >= day), "unit_id"])
+    return set(units["unit_id"].astype(str)) - active
+
+
+@pytest.mark.slow
+def test_01_responsibility_zones_runs(tmp_path):
+    nb = execute("01_responsibility_zones.ipynb", tmp_path)
+    table = outputs_text(tagged(nb, "findings-table"))
+    assert "unassigned" in table and "contract_expired" in table
+    assert "王佐镇" in table  # the unassigned demo unit, named in its message
+    assert images(nb) >= 2, "the status map and the findings chart should be shown"
+    out = tmp_path / "out"
+    png = out / "audit_status.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 50_000
+    # the exported findings agree with a plain-pandas reading of the registry
+    findings = pd.read_csv(out / "findings_after.csv", dtype=str)
+    got = set(findings.loc[findings["kind"] == "unassigned", "unit_id"])
+    assert got == unassigned_reference("2026-12-01")
+    assert len(got) > len(unassigned_reference("2026-03-31"))
+    html = (out / "audit_after.html").read_text(encoding="utf-8")
+    assert 100_000 < len(html) < 20_000_000 and "<script src=" not in html
+
+
+@pytest.mark.slow
+def test_03_publish_web_map_runs(tmp_path):
+    nb = execute("03_publish_web_map.ipynb", tmp_path)
+    page = outputs_text(tagged(nb, "inspect-audit"))
+    assert "'external_scripts': 0" in page
+    saved = outputs_text(tagged(nb, "save-audit"))
+    assert saved.count("refused:") == 2
+    path = tmp_path / "out" / "audit_map.html"
+    html = path.read_text(encoding="utf-8")
+    # plausible size: Leaflet (~150 kB) inlined plus 24 units, not a huge dump
+    assert 150_000 < len(html.encode("utf-8")) < 10_000_000
+    assert html.startswith("<!DOCTYPE html>")
+    assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet", html)
+    assert "L.map(" in html
+    assert "右安门街道" in html or json.dumps("右安门街道")[1:-1] in html

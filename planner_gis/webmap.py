@@ -435,7 +435,7 @@ def _new_map(bounds_wgs84: Sequence[float], tiles: Optional[str], tiles_attribut
     if not np.all(np.isfinite([minx, miny, maxx, maxy])):
         minx, miny, maxx, maxy = 116.1, 39.7, 116.6, 40.1  # Beijing, for an empty map
     m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], tiles=None, control_scale=False,
-                   prefer_canvas=False, zoom_start=12)
+                   prefer_canvas=False, zoom_start=12, zoom_snap=0.25)
     # No CDN links: Leaflet is inlined by _InlineAssets; folium's other defaults
     # (jQuery, Bootstrap, awesome-markers) are not needed by these maps.
     m.default_js = []
@@ -535,7 +535,8 @@ _ON_EACH_FEATURE = (
     "function (feature, layer) {\n"
     "  var p = feature.properties || {};\n"
     "  if (p._tip) { layer.bindTooltip(p._tip, {sticky: true}); }\n"
-    "  if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 380}); }\n"
+    "  if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 380, autoPanPaddingTopLeft: [60, 70],\n"
+    "                                                autoPanPaddingBottomRight: [20, 20]}); }\n"
     "}"
 )
 

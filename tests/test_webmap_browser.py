@@ -1,0 +1,174 @@
+"""The saved web maps in a real browser: headless Chromium, network blocked.
+
+Checks what a person would see: the page loads offline without console errors,
+Leaflet is there, every polygon is drawn, a popup opened by a click shows a
+hostile unit name as literal text (and no alert fires), the legend and layer
+names are text too, and a screenshot is not blank (saved under
+``test-artifacts/``).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+import browser
+from planner_gis import webmap
+from test_webmap import EVIL, EVIL_IMG, METRIC, X0, Y0, _coverage, grid_units, make_units, wiggly_coverage
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not browser.CHROMIUM.exists(),
+                       reason="/usr/bin/chromium is not installed (Debian: apt-get install chromium "
+                              "chromium-driver); CI installs it"),
+]
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def driver():
+    with browser.chromium(width=1200, height=800) as d:
+        yield d
+
+
+def load(driver, path: Path, m) -> str:
+    """Open a saved map; return the JS name of its Leaflet map once it exists."""
+    driver.get_log("browser")  # flush earlier entries
+    driver.get(path.resolve().as_uri())
+    name = m.get_name()
+    for _ in range(100):
+        if driver.execute_script(f"return typeof window.{name} === 'object' && window.{name} !== null"):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the map {name} never appeared in {path}")
+    time.sleep(0.3)
+    return name
+
+
+def n_polygons(driver, name: str) -> int:
+    return driver.execute_script(
+        f"var n = 0; window.{name}.eachLayer(function (l) {{ if (l instanceof L.Polygon) n++; }}); return n;")
+
+
+def screen_xy(driver, name: str, lon: float, lat: float) -> tuple:
+    """Viewport pixel of a lon/lat point on the map."""
+    return tuple(driver.execute_script(
+        f"var p = window.{name}.latLngToContainerPoint([arguments[1], arguments[0]]);"
+        f"var r = window.{name}.getContainer().getBoundingClientRect();"
+        "return [r.left + p.x, r.top + p.y];", lon, lat))
+
+
+def lonlat(x: float, y: float) -> tuple:
+    pt = gpd.GeoSeries([shapely.Point(x, y)], crs=METRIC).to_crs(4326).iloc[0]
+    return pt.x, pt.y
+
+
+def common_checks(driver, name: str) -> None:
+    assert browser.console_errors(driver) == []
+    assert driver.execute_script("return typeof L") == "object"
+    assert driver.execute_script("return document.characterSet") == "UTF-8"
+    # nothing was fetched: no script, stylesheet, image or tile from anywhere
+    assert driver.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; })") == []
+    assert driver.execute_script("return window.__pgAlerts") == []
+
+
+def screenshot(driver, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    assert browser.png_pixel_std(path) > 10.0, f"{path} looks blank"
+    return path
+
+
+def test_audit_map_offline_polygons_popup_tooltip_legend(driver, tmp_path):
+    units, findings = grid_units()
+    outline = gpd.GeoDataFrame({"source": ["OpenStreetMap (ODbL)"]},
+                               geometry=[shapely.box(X0 - 200, Y0 - 200, X0 + 3200, Y0 + 2200)], crs=METRIC)
+    m = webmap.audit_map(units, findings, outline=outline, title="丰台区责任规划师覆盖 (测试)")
+    path = webmap.save_map(m, tmp_path / "audit.html")
+    name = load(driver, path, m)
+    common_checks(driver, name)
+    # 6 units + 1 management area + 1 gap + 1 overlap + 1 outline
+    assert n_polygons(driver, name) == 10
+    assert driver.execute_script("return document.querySelectorAll('.leaflet-overlay-pane svg path, "
+                                 ".leaflet-pgfills-pane svg path').length") == 10
+    assert driver.execute_script("return document.querySelector('.pg-title').textContent") == \
+        "丰台区责任规划师覆盖 (测试)"
+    legend = driver.execute_script("return document.querySelector('.pg-legend').textContent")
+    assert "已覆盖 Covered" in legend and "未分配 Unassigned" in legend
+    assert "审图号" in driver.execute_script("return document.querySelector('.pg-note').textContent")
+    assert "OpenStreetMap" in driver.execute_script(
+        "return document.querySelector('.leaflet-control-attribution').textContent")
+    assert driver.execute_script("return document.querySelectorAll('.leaflet-control-scale-line').length") == 1
+
+    # the hostile unit (index 4: x 1000-2000 m, y 1000-2000 m; away from the overlay's outline)
+    x, y = screen_xy(driver, name, *lonlat(X0 + 1750, Y0 + 1750))
+    browser.hover_at(driver, x, y)
+    time.sleep(0.3)
+    tip = driver.execute_script("var t = document.querySelector('.leaflet-tooltip'); return t && t.textContent")
+    assert tip is not None and EVIL in tip
+    browser.click_at(driver, x, y)
+    time.sleep(0.3)
+    content = driver.execute_script(
+        "var c = document.querySelector('.leaflet-popup-content'); return c && c.textContent")
+    assert content is not None, "no popup opened"
+    assert EVIL in content and EVIL_IMG in content  # shown as literal text
+    assert driver.execute_script(
+        "return document.querySelectorAll('.leaflet-popup-content script, .leaflet-popup-content img').length") == 0
+    assert driver.execute_script("return window.__pgAlerts") == []
+    assert browser.console_errors(driver) == []
+    shot = screenshot(driver, "webmap_audit")
+    assert shot.stat().st_size > 10_000
+
+
+def test_reach_map_offline_layers_and_legend(driver, tmp_path):
+    units, _ = grid_units()
+    cov = _coverage(units)
+    evil = cov[cov.category == "park"].copy()
+    evil["category"] = EVIL
+    cov = gpd.GeoDataFrame(pd.concat([cov, evil], ignore_index=True), crs=METRIC)
+    und = gpd.GeoDataFrame({"unit_id": ["U001"], "category": ["park"], "population": [1500.0]},
+                           geometry=[shapely.box(X0 + 1100, Y0 + 100, X0 + 1400, Y0 + 400)], crs=METRIC)
+    iso = gpd.GeoDataFrame({"category": ["park"]}, geometry=[shapely.Point(X0 + 500, Y0 + 500).buffer(300)],
+                           crs=METRIC)
+    m = webmap.reach_map(cov, und, iso, category="park", title="15分钟生活圈")
+    path = webmap.save_map(m, tmp_path / "reach.html")
+    name = load(driver, path, m)
+    common_checks(driver, name)
+    # the shown choropleth (6 units) + 1 underserved + 1 isochrone
+    assert n_polygons(driver, name) == 8
+    labels = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-control-layers label'))"
+        ".map(function (l) { return l.textContent.trim(); })")
+    assert EVIL in labels and "服务不足 Underserved" in labels
+    assert driver.execute_script("return document.querySelectorAll('.leaflet-control-layers label script').length") == 0
+    assert "park" in driver.execute_script("return document.querySelector('.pg-legend-layer').textContent")
+    # switch the choropleth to the hostile category: the legend follows, as text
+    radio = [el for el in driver.find_elements("css selector", ".leaflet-control-layers-base label")
+             if el.text.strip() == EVIL][0]
+    radio.click()
+    time.sleep(0.3)
+    assert driver.execute_script("return document.querySelector('.pg-legend-layer').textContent") == EVIL
+    assert n_polygons(driver, name) == 8
+    assert driver.execute_script("return window.__pgAlerts") == []
+    assert browser.console_errors(driver) == []
+    screenshot(driver, "webmap_reach")
+
+
+def test_318_units_draw_in_browser(driver, tmp_path):
+    units = make_units(wiggly_coverage(n=318), evil_index=100)
+    m = webmap.audit_map(units)
+    path = webmap.save_map(m, tmp_path / "big.html")
+    assert path.stat().st_size <= 3_000_000
+    name = load(driver, path, m)
+    common_checks(driver, name)
+    assert n_polygons(driver, name) == 318
+    screenshot(driver, "webmap_318_units")

@@ -22,9 +22,8 @@ if QGIS_PLUGINS not in sys.path:
 _KEEP: list = []
 
 
-@pytest.fixture
-def provider(qgis_processing):
-    """The planner_gis Processing provider, registered (again, if a plugin-unload test removed it)."""
+def ensure_provider():
+    """Register the planner_gis provider unless it is registered; return it."""
     from qgis.core import QgsApplication
 
     registry = QgsApplication.processingRegistry()
@@ -36,3 +35,9 @@ def provider(qgis_processing):
         assert registry.addProvider(current)
         _KEEP.append(current)  # the Python object must outlive the registration (as the plugin's self.provider)
     return current
+
+
+@pytest.fixture
+def provider(qgis_processing):
+    """The planner_gis Processing provider, registered (again, if a plugin-unload test removed it)."""
+    return ensure_provider()

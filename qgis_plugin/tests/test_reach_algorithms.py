@@ -1,0 +1,231 @@
+"""planner_gis:reach, :isochrones and :webmap through processing.run.
+
+The inputs are a hand-checkable toy town (one 2 km street in EPSG:4548); the
+plugin's outputs are compared with the library run on the same files and with
+hand calculations.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import geopandas as gpd
+import pytest
+from qgis.core import QgsProcessingException, QgsVectorLayer
+from shapely.geometry import LineString, Point, box
+
+from conftest import ensure_provider
+
+X0, Y0 = 500000.0, 4400000.0
+CRS = "EPSG:4548"
+
+
+def _features(path: str) -> list:
+    layer = QgsVectorLayer(path, "out", "ogr")
+    assert layer.isValid(), path
+    names = [f.name() for f in layer.fields()]
+    rows = []
+    for feature in layer.getFeatures():
+        row = {n: (None if v is None or (hasattr(v, "isNull") and v.isNull()) else v)
+               for n, v in zip(names, feature.attributes())}
+        geom = feature.geometry()
+        row["_area"] = None if geom.isNull() else geom.area()
+        rows.append(row)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory):
+    """One 2000 m street; a kindergarten at 100 m; residents at 300, 350, 900 and 1500 m."""
+    d = tmp_path_factory.mktemp("town")
+    street = gpd.GeoDataFrame({"name": ["main street"]},
+                              geometry=[LineString([(X0, Y0), (X0 + 2000, Y0)])], crs=CRS)
+    facilities = gpd.GeoDataFrame(
+        {"category": ["kindergarten", "kindergarten"], "name": ["on the street", "far away"]},
+        geometry=[Point(X0 + 100, Y0), Point(X0 + 1000, Y0 + 5000)], crs=CRS)
+    population = gpd.GeoDataFrame(
+        {"residents": [10, 5, 20, 7]},
+        geometry=[Point(X0 + x, Y0) for x in (300, 350, 900, 1500)], crs=CRS)
+    zones = gpd.GeoDataFrame(
+        {"unit_id": ["A", "B"], "name": ["西街道", "东街道"], "unit_type": ["street", "street"]},
+        geometry=[box(X0, Y0 - 100, X0 + 1000, Y0 + 100), box(X0 + 1000, Y0 - 100, X0 + 2000, Y0 + 100)],
+        crs=CRS)
+    paths = {}
+    for name, gdf in (("street", street), ("facilities", facilities), ("population", population),
+                      ("zones", zones)):
+        paths[name] = str(d / f"{name}.gpkg")
+        gdf.to_file(paths[name], driver="GPKG")
+    paths["dir"] = d
+    return paths
+
+
+@pytest.fixture(scope="module")
+def library_reach(town):
+    from planner_gis import catalogue, network, reach
+    from planner_gis.io import read_vector
+
+    net = network.build_network(read_vector(town["street"]))
+    cat = catalogue.load_catalogue()
+    access = catalogue.facility_access_points(read_vector(town["facilities"]), cat, "category")
+    pop = reach.population_from_points(read_vector(town["population"]), "residents")
+    return reach.compute_coverage(net, access, pop, read_vector(town["zones"]), cat, max_snap=200.0)
+
+
+@pytest.fixture(scope="module")
+def plugin_reach(town, qgis_processing):
+    import processing
+
+    ensure_provider()
+    out = town["dir"]
+    results = processing.run("planner_gis:reach", {
+        "NETWORK": town["street"], "FACILITIES": town["facilities"], "CATEGORY_FIELD": "category",
+        "POPULATION_POINTS": town["population"], "POPULATION_FIELD": "residents",
+        "ZONES": town["zones"], "ZONE_ID": "unit_id", "MAX_SNAP": 200.0,
+        "COVERAGE": str(out / "coverage.gpkg"), "UNDERSERVED": str(out / "underserved.gpkg"),
+        "UNREACHABLE": str(out / "unreachable.gpkg"),
+    })
+    return results
+
+
+def test_reach_coverage_hand_checked(plugin_reach):
+    rows = {(r["unit_id"], r["category"]): r for r in _features(plugin_reach["COVERAGE"])}
+    a = rows[("A", "kindergarten")]
+    # A holds residents at 300 m (10), 350 m (5) and 900 m (20) along the street; the kindergarten
+    # at 100 m serves 300 m of walk: 10 + 5 of 35 are covered.
+    assert a["population"] == pytest.approx(35.0)
+    assert a["covered_population"] == pytest.approx(15.0)
+    assert a["share"] == pytest.approx(15.0 / 35.0)
+    assert a["name"] == "西街道"
+    assert a["_area"] == pytest.approx(1000 * 200)  # the unit's polygon is attached
+    b = rows[("B", "kindergarten")]
+    assert (b["population"], b["covered_population"], b["share"]) == (pytest.approx(7.0), 0.0, 0.0)
+    # no facility of the other categories: nobody covered
+    assert rows[("A", "primary_school")]["covered_population"] == 0.0
+    # the kindergarten 5 km off the street is unreachable
+    unreachable = _features(plugin_reach["UNREACHABLE"])
+    assert [(u["kind"], u["category"]) for u in unreachable] == [("facility", "kindergarten")]
+
+
+def test_reach_matches_library(plugin_reach, library_reach):
+    lib = library_reach.coverage
+    rows = _features(plugin_reach["COVERAGE"])
+    assert len(rows) == len(lib)
+    got = {(r["unit_id"], r["category"]): r for r in rows}
+    for rec in lib.itertuples(index=False):
+        r = got[(rec.unit_id, rec.category)]
+        assert r["tier_min"] == rec.tier_min
+        assert r["population"] == pytest.approx(rec.population)
+        assert r["covered_population"] == pytest.approx(rec.covered_population)
+        if math.isnan(rec.share):
+            assert r["share"] is None
+        else:
+            assert r["share"] == pytest.approx(rec.share)
+        if math.isnan(rec.threshold_m):
+            assert r["threshold_m"] is None
+        else:
+            assert r["threshold_m"] == pytest.approx(rec.threshold_m)
+
+    under = _features(plugin_reach["UNDERSERVED"])
+    lib_under = library_reach.underserved
+    assert len(under) == len(lib_under) > 0
+    key = lambda r: (r["unit_id"], r["category"])  # noqa: E731
+    lib_rows = {(r.unit_id, r.category): r for r in lib_under.itertuples(index=False)}
+    for r in under:
+        exp = lib_rows[key(r)]
+        assert r["population"] == pytest.approx(exp.population)
+        assert r["_area"] == pytest.approx(exp.geometry.area, rel=1e-9)
+
+
+def test_reach_needs_exactly_one_network(town, provider):
+    import processing
+
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("planner_gis:reach", {
+            "FACILITIES": town["facilities"], "POPULATION_POINTS": town["population"],
+            "POPULATION_FIELD": "residents", "ZONES": town["zones"],
+            "COVERAGE": "TEMPORARY_OUTPUT", "UNDERSERVED": "TEMPORARY_OUTPUT",
+        })
+    assert "NETWORK" in str(err.value) and "Fix:" in str(err.value)
+
+
+def test_reach_unknown_population_field_is_the_library_message(town, provider):
+    import processing
+    from planner_gis import reach
+    from planner_gis.errors import PlannerGisError
+    from planner_gis.io import read_vector
+
+    with pytest.raises(PlannerGisError) as lib_err:
+        reach.population_from_points(read_vector(town["population"]), "inhabitants")
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("planner_gis:reach", {
+            "NETWORK": town["street"], "FACILITIES": town["facilities"],
+            "POPULATION_POINTS": town["population"], "POPULATION_FIELD": "inhabitants",
+            "ZONES": town["zones"], "COVERAGE": "TEMPORARY_OUTPUT", "UNDERSERVED": "TEMPORARY_OUTPUT",
+        })
+    # the layer read by QGIS has an extra 'fid' column, so compare the message up to the column list
+    assert str(lib_err.value).split("(columns")[0] in str(err.value)
+
+
+def test_isochrones_hand_checked_and_match_library(town, provider, tmp_path):
+    import processing
+    from planner_gis import isochrones, network
+    from planner_gis.io import read_vector
+
+    pts = tmp_path / "pts.gpkg"
+    gpd.GeoDataFrame({"id": [1]}, geometry=[Point(X0 + 100, Y0)], crs=CRS).to_file(pts, driver="GPKG")
+    results = processing.run("planner_gis:isochrones", {
+        "NETWORK": town["street"], "POINTS": str(pts), "THRESHOLDS": "300, 500",
+        "OUTPUT": str(tmp_path / "iso.gpkg"),
+    })
+    rows = sorted(_features(results["OUTPUT"]), key=lambda r: r["threshold_m"])
+    assert [r["threshold_m"] for r in rows] == [300.0, 500.0]
+    # from 100 m along a 2000 m street: 0..400 m and 0..600 m of street are reachable
+    assert rows[0]["street_length_m"] == pytest.approx(400.0)
+    assert rows[1]["street_length_m"] == pytest.approx(600.0)
+
+    lib = isochrones.isochrones(network.build_network(read_vector(town["street"])), read_vector(pts),
+                                thresholds=(300, 500)).sort_values("threshold_m")
+    for r, exp in zip(rows, lib.itertuples(index=False)):
+        assert r["street_length_m"] == pytest.approx(exp.street_length_m)
+        assert r["_area"] == pytest.approx(exp.geometry.area, rel=1e-9)
+
+
+def test_isochrones_bad_thresholds(town, provider):
+    import processing
+
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("planner_gis:isochrones", {
+            "NETWORK": town["street"], "POINTS": town["population"], "THRESHOLDS": "300, far",
+            "OUTPUT": "TEMPORARY_OUTPUT"})
+    assert "not numbers" in str(err.value) and "Fix:" in str(err.value)
+
+
+def test_reach_webmap(plugin_reach, provider, tmp_path):
+    import processing
+    from planner_gis.io import read_vector
+    from planner_gis.webmap import layer_names, reach_map
+
+    target = tmp_path / "reach.html"
+    results = processing.run("planner_gis:webmap", {
+        "COVERAGE": plugin_reach["COVERAGE"], "UNDERSERVED": plugin_reach["UNDERSERVED"],
+        "CATEGORY": "kindergarten", "OUTPUT": str(target)})
+    assert results["OUTPUT"] == str(target)
+    html = target.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    expected = layer_names(reach_map(read_vector(plugin_reach["COVERAGE"]),
+                                     underserved=read_vector(plugin_reach["UNDERSERVED"]), category="kindergarten"))
+    def shown(text):  # literally, or JSON-escaped as folium writes non-ASCII text
+        return text in html or json.dumps(text)[1:-1] in html
+
+    assert expected and all(shown(name) for name in expected)
+    assert shown("西街道") and shown("东街道")
+
+
+def test_webmap_refuses_to_overwrite_an_input(plugin_reach, provider):
+    import processing
+
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("planner_gis:webmap", {"COVERAGE": plugin_reach["COVERAGE"],
+                                              "OUTPUT": plugin_reach["COVERAGE"]})
+    assert "Fix:" in str(err.value)

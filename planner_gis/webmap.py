@@ -361,10 +361,10 @@ def _elements():
             self.texts = list(texts)
 
     class _Script(MacroElement):
-        """A trusted script snippet; ``{map}`` is replaced by the map's variable name."""
+        """A trusted script snippet; ``__PG_MAP__`` is replaced by the map's variable name."""
 
         _template = Template(
-            "{% macro script(this, kwargs) %}{{ this.code.replace('{map}', this._parent.get_name()) }}\n"
+            "{% macro script(this, kwargs) %}{{ this.code.replace('__PG_MAP__', this._parent.get_name()) }}\n"
             "{% endmacro %}"
         )
 
@@ -523,11 +523,48 @@ def _require_columns(gdf: pd.DataFrame, columns: Iterable[str], what: str, fix: 
 # The layer names are already HTML-escaped in Python, as Leaflet's layer control
 # shows them as HTML; the legend shows the same escaped HTML.
 _LEGEND_FOLLOWS_LAYER = (
-    "{map}.on('baselayerchange', function (e) {\n"
+    "__PG_MAP__.on('baselayerchange', function (e) {\n"
     "  var els = document.querySelectorAll('.pg-legend-layer');\n"
     "  for (var i = 0; i < els.length; i++) { els[i].innerHTML = e.name; }\n"
     "});"
 )
+
+def _follow_script(follow: Sequence[tuple], initial: str) -> str:
+    """JS that fills each group with the members of the choropleth layer shown."""
+    spec = "[" + ",".join(
+        "{group: %s, members: {%s}}" % (
+            group, ",".join("%s: [%s]" % (json.dumps(label).replace("<", "\\u003c").replace(">", "\\u003e")
+                                          .replace("&", "\\u0026"), ",".join(names))
+                            for label, names in members.items()))
+        for group, members in follow) + "]"
+    init = json.dumps(initial).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        "(function () {\n"
+        f"  var groups = {spec};\n"
+        "  function sync(label) {\n"
+        "    groups.forEach(function (g) {\n"
+        "      g.group.clearLayers();\n"
+        "      (g.members[label] || []).forEach(function (l) { g.group.addLayer(l); });\n"
+        "    });\n"
+        "  }\n"
+        "  __PG_MAP__.on('baselayerchange', function (e) { sync(e.name); });\n"
+        f"  sync({init});\n"
+        "})();"
+    )
+
+
+def _by_category(gdf: gpd.GeoDataFrame) -> list:
+    if "category" not in gdf.columns:
+        return [("", gdf)]
+    cats = gdf["category"].astype(str)
+    return [(c, gdf[cats == c]) for c in sorted(cats.unique())]
+
+
+_UNDERSERVED_LABELS = {
+    "unit_id": "街乡 Unit id", "category": "设施 Category", "tier_min": "圈层 Tier (min)",
+    "threshold_m": "阈值 Threshold (m)", "population": "未覆盖人口 Uncovered residents",
+    "team_id": "团队编号 Team id", "team_name": "责任规划师团队 Team",
+}
 
 _HIGHLIGHT = {"weight": 3, "color": "#000000"}
 
@@ -939,14 +976,25 @@ def reach_map(
 
     shown_tier_label = ""
     numeric_cols = [c for c in ("population", "covered_population", "threshold_m", "tier_min") if c in cov.columns]
+    zh = {}
+    if "category_zh" in cov.columns:
+        zh = {str(k): str(v) for k, v in cov.drop_duplicates("category").set_index("category")["category_zh"].items()
+              if pd.notna(v) and str(v).strip() and str(v) != str(k)}
+    cat_label: dict = {}  # category -> choropleth layer label (unescaped)
+    tier_cats: dict = {}  # tier label -> categories it stands for
     for cat in plain_categories:
         sub = cov[cov["category"] == cat].drop_duplicates("unit_id").set_index("unit_id")
-        _add_choropleth(cat, sub[["share"] + numeric_cols], shown_key == ("category", cat), "")
+        label = f"{zh[cat]} {cat}" if cat in zh else cat
+        cat_label[cat] = label
+        if shown_key == ("category", cat):
+            shown_tier_label = label
+        _add_choropleth(label, sub[["share"] + numeric_cols], shown_key == ("category", cat), "")
     for t in tiers:
         if f"tier_{t}" in categories:  # the reach engine's joint coverage of the tier
             cat = f"tier_{t}"
             sub = cov[cov["category"] == cat].drop_duplicates("unit_id").set_index("unit_id")
             label = f"{t}分钟生活圈 {t}-min tier: all categories ({cat})"
+            cat_label[cat] = label
             if shown_key in (("tier", t), ("category", cat)):
                 shown_tier_label = label
                 shown_key = ("tier", t)
@@ -961,42 +1009,61 @@ def reach_map(
         agg["tier_min"] = t
         label = (f"{t}分钟生活圈 {t}-min tier: mean of {len(cats_t)} "
                  + ("category" if len(cats_t) == 1 else "categories"))
+        tier_cats[label] = cats_t
         if shown_key == ("tier", t):
             shown_tier_label = label
         _add_choropleth(label, agg, shown_key == ("tier", t),
                         f"mean covered share of: {', '.join(cats_t)}")
 
+    def labels_of(cat: str) -> list:
+        """Escaped choropleth labels under which a category's extra layers are shown."""
+        if cat == "":  # no category column: shown with every choropleth
+            return [escape_text(lbl) for lbl in [*cat_label.values(), *tier_cats]]
+        out = [cat_label[cat]] if cat in cat_label else []
+        out += [lbl for lbl, cats in tier_cats.items() if cat in cats]
+        return [escape_text(lbl) for lbl in out]
+
+    # Isochrones and underserved areas follow the choropleth shown: one overlay
+    # each, whose content is swapped when another category is picked.
+    follow = []
     if isochrones is not None and len(isochrones):
         _frame_crs_check(isochrones, "isochrones")
         iso = simplify_for_display(isochrones, 0.0, metric_crs, what="isochrones")
-        groups = ([(str(c), iso[iso["category"].astype(str) == str(c)]) for c in sorted(iso["category"].astype(str).unique())]
-                  if "category" in iso.columns else [("", iso)])
-        shown_cat = shown_key[1] if shown_key[0] == "category" else None
-        for cat, g in groups:
-            label = f"等时圈 Isochrones {cat}".strip()
-            folium.GeoJson(
-                _feature_collection(g, [{} for _ in range(len(g))]), name=escape_text(label),
-                show=(cat == shown_cat or cat == ""), interactive=False,
+        group = folium.FeatureGroup(name="等时圈 Isochrones", overlay=True, show=True).add_to(m)
+        members: dict = {}
+        for cat, g in _by_category(iso):
+            layer = folium.GeoJson(
+                _feature_collection(g, [{} for _ in range(len(g))]), show=False, control=False, interactive=False,
                 style_function=lambda f: {"color": "#2b8cbe", "weight": 1.2, "fill": True,
                                           "fillOpacity": 0.05, "dashArray": "3 3"},
-            ).add_to(m)
+            ).add_to(group)
+            for label in labels_of(cat):
+                members.setdefault(label, []).append(layer.get_name())
+        follow.append((group.get_name(), members))
 
     if underserved is not None and len(underserved):
         _frame_crs_check(underserved, "underserved areas")
         und = simplify_for_display(underserved, 0.0, metric_crs, what="underserved areas")
-        cols = [c for c in und.columns if c != und.geometry.name][:8]
-        props = []
-        for _, row in und.iterrows():
-            rows = [(escape_text(c), escape_text(row[c]) if not isinstance(row[c], float) else _fmt_num(row[c]))
-                    for c in cols]
-            tip = escape_text(row["category"]) if "category" in cols else ""
-            props.append({"_tip": f"服务不足 Underserved {tip}".strip(), "_popup": _rows_table(rows)})
-        folium.GeoJson(
-            _feature_collection(und, props), name="服务不足 Underserved", show=True,
-            style_function=lambda f: {"color": "#67000d", "weight": 2, "fillColor": "#67000d",
-                                      "fillOpacity": 0.25, "dashArray": "4 2"},
-            on_each_feature=folium.JsCode(_ON_EACH_FEATURE),
-        ).add_to(m)
+        group = folium.FeatureGroup(name="服务不足 Underserved", overlay=True, show=True).add_to(m)
+        members = {}
+        for cat, g in _by_category(und):
+            cols = [c for c in g.columns if c != g.geometry.name][:10]
+            props = []
+            for _, row in g.iterrows():
+                rows = [(_UNDERSERVED_LABELS.get(c, escape_text(c)),
+                         _fmt_num(row[c]) if isinstance(row[c], (float, np.floating)) else escape_text(row[c]))
+                        for c in cols]
+                props.append({"_tip": f"服务不足 Underserved · {escape_text(cat_label.get(cat, cat))}".rstrip(" ·"),
+                              "_popup": _rows_table(rows)})
+            layer = folium.GeoJson(
+                _feature_collection(g, props), show=False, control=False,
+                style_function=lambda f: {"color": "#67000d", "weight": 2, "fillColor": "#67000d",
+                                          "fillOpacity": 0.25, "dashArray": "4 2"},
+                on_each_feature=folium.JsCode(_ON_EACH_FEATURE),
+            ).add_to(group)
+            for label in labels_of(cat):
+                members.setdefault(label, []).append(layer.get_name())
+        follow.append((group.get_name(), members))
 
     _add_outline(m, outline, simplify_m, metric_crs)
     items = []
@@ -1008,11 +1075,13 @@ def reach_map(
         items.append(("#67000d", escape_text("服务不足 Underserved"), "fill"))
     if isochrones is not None and len(isochrones):
         items.append(("#2b8cbe", escape_text("等时圈 Isochrone"), "line"))
-    shown_label = shown_key[1] if shown_key[0] == "category" else shown_tier_label
+    shown_label = shown_tier_label
     legend_title = ("覆盖人口比例 Covered share: "
                     f'<span class="pg-legend-layer">{escape_text(shown_label)}</span>')
     m.add_child(el["_Panel"](_legend_html(legend_title, items), "bottomright", "pg-legend"), name="pg_legend")
     m.add_child(el["_Script"](_LEGEND_FOLLOWS_LAYER), name="pg_legend_follow")
+    if follow:
+        m.add_child(el["_Script"](_follow_script(follow, escape_text(shown_label))), name="pg_follow")
     if note is None and _is_demo(coverage_units, underserved, outline):
         note = DEMO_NOTE
     _add_notes(m, note, review_number, _as_list(attribution) + _outline_attribution(outline))
@@ -1024,7 +1093,7 @@ def reach_map(
 
 
 def layer_names(m) -> list:
-    """Names of the toggleable overlay layers of a map built here (as escaped in the page).
+    """Names of the layers in a map's layer control (HTML-escaped, as in the page).
 
     >>> import geopandas as gpd
     >>> from shapely.geometry import box
@@ -1036,7 +1105,7 @@ def layer_names(m) -> list:
     folium = _folium()
     out = []
     for child in m._children.values():
-        if isinstance(child, folium.GeoJson) and child.control:
+        if isinstance(child, folium.map.Layer) and child.control and not isinstance(child, folium.TileLayer):
             out.append(child.layer_name)
     return out
 

@@ -392,11 +392,22 @@ def test_reach_underserved_and_isochrones_layers():
     iso = gpd.GeoDataFrame({"category": ["park", "clinic"]},
                            geometry=[shapely.Point(X0 + 500, Y0 + 500).buffer(300)] * 2, crs=METRIC)
     m = webmap.reach_map(cov, und, iso, category="park")
-    layers = geojson_layers(m)
-    assert layers["服务不足 Underserved"].overlay
-    popup = layers["服务不足 Underserved"].data["features"][0]["properties"]["_popup"]
+    names = webmap.layer_names(m)
+    assert "服务不足 Underserved" in names and "等时圈 Isochrones" in names
+    groups = {c.layer_name: c for c in m._children.values() if type(c).__name__ == "FeatureGroup"}
+    und_layers = [c for c in groups["服务不足 Underserved"]._children.values()]
+    iso_layers = [c for c in groups["等时圈 Isochrones"]._children.values()]
+    assert len(und_layers) == 1 and len(iso_layers) == 2  # one per category, swapped in by the page
+    popup = und_layers[0].data["features"][0]["properties"]["_popup"]
     assert "1,500" in popup and html.escape(EVIL) in popup and "<script" not in popup
-    assert layers["等时圈 Isochrones park"].show and not layers["等时圈 Isochrones clinic"].show
+    follow = m._children["pg_follow"].code
+    # the park choropleth shows park's underserved areas and isochrones; the
+    # 15-min tier (park + clinic) shows both categories' isochrones
+    u, ip, ic = und_layers[0].get_name(), iso_layers[1].get_name(), iso_layers[0].get_name()
+    assert f'"park": [{ip}]' in follow and f'"park": [{u}]' in follow
+    assert f'"clinic": [{ic}]' in follow
+    tier = json.dumps("15分钟生活圈 15-min tier: mean of 2 categories")
+    assert f"{tier}: [{ic},{ip}]" in follow
 
 
 # ----------------------------------------------------------------------------- saving

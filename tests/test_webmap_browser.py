@@ -137,8 +137,8 @@ def test_reach_map_offline_layers_and_legend(driver, tmp_path):
     cov = gpd.GeoDataFrame(pd.concat([cov, evil], ignore_index=True), crs=METRIC)
     und = gpd.GeoDataFrame({"unit_id": ["U001"], "category": ["park"], "population": [1500.0]},
                            geometry=[shapely.box(X0 + 1100, Y0 + 100, X0 + 1400, Y0 + 400)], crs=METRIC)
-    iso = gpd.GeoDataFrame({"category": ["park"]}, geometry=[shapely.Point(X0 + 500, Y0 + 500).buffer(300)],
-                           crs=METRIC)
+    iso = gpd.GeoDataFrame({"category": ["park", "clinic"]},
+                           geometry=[shapely.Point(X0 + 500, Y0 + 500).buffer(300)] * 2, crs=METRIC)
     m = webmap.reach_map(cov, und, iso, category="park", title="15分钟生活圈")
     path = webmap.save_map(m, tmp_path / "reach.html")
     name = load(driver, path, m)
@@ -157,7 +157,12 @@ def test_reach_map_offline_layers_and_legend(driver, tmp_path):
     radio.click()
     time.sleep(0.3)
     assert driver.execute_script("return document.querySelector('.pg-legend-layer').textContent") == EVIL
-    assert n_polygons(driver, name) == 8
+    assert n_polygons(driver, name) == 6  # no underserved area or isochrone of that category
+    radio = [el for el in driver.find_elements("css selector", ".leaflet-control-layers-base label")
+             if el.text.strip() == "clinic"][0]
+    radio.click()
+    time.sleep(0.3)
+    assert n_polygons(driver, name) == 7  # + the clinic isochrone
     assert driver.execute_script("return window.__pgAlerts") == []
     assert browser.console_errors(driver) == []
     screenshot(driver, "webmap_reach")

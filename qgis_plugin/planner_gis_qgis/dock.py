@@ -1,8 +1,9 @@
 """The planner-gis dock panel.
 
 It only collects parameters and runs the Processing algorithms
-(``planner_gis:audit``, ``planner_gis:reach``, ``planner_gis:webmap``) in
-the background through :class:`~planner_gis_qgis.runner.AlgorithmRun`; then it
+(``planner_gis:audit``, ``planner_gis:reach``, ``planner_gis:webmap``) through
+:class:`~planner_gis_qgis.runner.AlgorithmRun` (``processing.run`` with progress
+and Cancel); then it
 adds the output files to the project with the default styles. All GIS work
 happens in the algorithms, i.e. in the planner_gis library.
 """

@@ -1,8 +1,10 @@
-"""Run a Processing algorithm in the background and report back (used by the dock).
+"""Run a Processing algorithm for the dock and report back.
 
-:class:`AlgorithmRun` wraps ``QgsProcessingAlgRunnerTask``: the algorithm runs
-in QGIS's task manager (progress in the status bar, cancellable), and the
-``finished`` signal carries ``(ok, results, error_text)`` back to the GUI thread.
+The planner-gis algorithms run in the main thread (``FlagNoThreading``, see
+:meth:`planner_gis_qgis.algorithms.base.PlannerGisAlgorithm.flags`), so
+:class:`AlgorithmRun` executes them with ``processing.run`` and keeps the
+interface responsive by processing events on every progress report: the
+dock's progress bar moves and its Cancel button works while the library runs.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from typing import List
 
 from qgis.core import (
     QgsApplication,
-    QgsProcessingAlgRunnerTask,
     QgsProcessingContext,
+    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProject,
 )
-from qgis.PyQt.QtCore import QObject, pyqtSignal
+from qgis.PyQt.QtCore import QCoreApplication, QObject, pyqtSignal
 
 
 class RecordingFeedback(QgsProcessingFeedback):
@@ -32,7 +34,7 @@ class RecordingFeedback(QgsProcessingFeedback):
 
 
 class AlgorithmRun(QObject):
-    """One background run of a Processing algorithm.
+    """One run of a Processing algorithm.
 
     Parameters
     ----------
@@ -55,32 +57,36 @@ class AlgorithmRun(QObject):
         self.context = QgsProcessingContext()
         self.context.setProject(project or QgsProject.instance())
         self.feedback = RecordingFeedback()
-        self.feedback.progressChanged.connect(self.progress.emit)
+        self.feedback.progressChanged.connect(self._progress)
         self.done = False
         self.ok = False
         self.results: dict = {}
         self.error = ""
-        self._task = None
+
+    def _progress(self, value: float) -> None:
+        self.progress.emit(value)
+        QCoreApplication.processEvents()  # repaint, and let the Cancel button be clicked
 
     def start(self) -> None:
-        """Queue the task in QGIS's task manager."""
-        algorithm = QgsApplication.processingRegistry().createAlgorithmById(self.algorithm_id)
-        if algorithm is None:
+        """Run the algorithm; ``finished`` is emitted when it is done."""
+        import processing  # noqa: PLC0415 - QGIS's Processing plugin, present inside QGIS
+
+        if QgsApplication.processingRegistry().algorithmById(self.algorithm_id) is None:
             self._finish(False, {}, f"the algorithm {self.algorithm_id} is not available: is the plugin enabled?")
             return
-        self._task = QgsProcessingAlgRunnerTask(algorithm, self.parameters, self.context, self.feedback)
-        self._task.executed.connect(self._executed)
-        QgsApplication.taskManager().addTask(self._task)
+        try:
+            results = processing.run(self.algorithm_id, self.parameters, feedback=self.feedback,
+                                     context=self.context)
+        except QgsProcessingException as exc:
+            message = str(exc).strip() or "\n".join(self.feedback.errors) or f"{self.algorithm_id} failed"
+            self._finish(False, {}, message)
+            return
+        self._finish(True, dict(results), "")
 
     def cancel(self) -> None:
-        """Ask the running algorithm to stop."""
+        """Ask the running algorithm to stop (it raises at its next progress report)."""
         if not self.done:
             self.feedback.cancel()
-
-    def _executed(self, ok: bool, results: dict) -> None:
-        self._task = None  # owned and deleted by the task manager
-        error = "" if ok else ("\n".join(self.feedback.errors) or f"{self.algorithm_id} failed")
-        self._finish(bool(ok), dict(results or {}), error)
 
     def _finish(self, ok: bool, results: dict, error: str) -> None:
         self.done, self.ok, self.results, self.error = True, ok, results, error

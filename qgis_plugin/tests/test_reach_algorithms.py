@@ -13,12 +13,10 @@ import math
 import geopandas as gpd
 import pytest
 from qgis.core import QgsProcessingException, QgsVectorLayer
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import Point
 
-from conftest import ensure_provider
+from conftest import CRS, X0, Y0, ensure_provider
 
-X0, Y0 = 500000.0, 4400000.0
-CRS = "EPSG:4548"
 
 
 def _features(path: str) -> list:
@@ -33,31 +31,6 @@ def _features(path: str) -> list:
         row["_area"] = None if geom.isNull() else geom.area()
         rows.append(row)
     return rows
-
-
-@pytest.fixture(scope="module")
-def town(tmp_path_factory):
-    """One 2000 m street; a kindergarten at 100 m; residents at 300, 350, 900 and 1500 m."""
-    d = tmp_path_factory.mktemp("town")
-    street = gpd.GeoDataFrame({"name": ["main street"]},
-                              geometry=[LineString([(X0, Y0), (X0 + 2000, Y0)])], crs=CRS)
-    facilities = gpd.GeoDataFrame(
-        {"category": ["kindergarten", "kindergarten"], "name": ["on the street", "far away"]},
-        geometry=[Point(X0 + 100, Y0), Point(X0 + 1000, Y0 + 5000)], crs=CRS)
-    population = gpd.GeoDataFrame(
-        {"residents": [10, 5, 20, 7]},
-        geometry=[Point(X0 + x, Y0) for x in (300, 350, 900, 1500)], crs=CRS)
-    zones = gpd.GeoDataFrame(
-        {"unit_id": ["A", "B"], "name": ["西街道", "东街道"], "unit_type": ["street", "street"]},
-        geometry=[box(X0, Y0 - 100, X0 + 1000, Y0 + 100), box(X0 + 1000, Y0 - 100, X0 + 2000, Y0 + 100)],
-        crs=CRS)
-    paths = {}
-    for name, gdf in (("street", street), ("facilities", facilities), ("population", population),
-                      ("zones", zones)):
-        paths[name] = str(d / f"{name}.gpkg")
-        gdf.to_file(paths[name], driver="GPKG")
-    paths["dir"] = d
-    return paths
 
 
 @pytest.fixture(scope="module")

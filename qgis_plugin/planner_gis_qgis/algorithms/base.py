@@ -59,6 +59,13 @@ class PlannerGisAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self):  # noqa: N802
         return type(self)()
 
+    def flags(self):
+        # Run in the main thread. The library's geopandas/pyproj objects are not safe to use from
+        # QGIS's worker threads (pyproj CRS objects are bound to the PROJ context of the thread
+        # that made them, and a pip-installed pyproj brings its own PROJ next to QGIS's): running
+        # in a QgsTask crashed QGIS in testing. Progress and Cancel still work via QgsFeedback.
+        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading
+
     def icon(self) -> QIcon:
         return QIcon(str(ICON_PATH))
 

@@ -26,6 +26,7 @@ class ReachAlgorithm(PlannerGisAlgorithm):
     FACILITIES = "FACILITIES"
     CATEGORY_FIELD = "CATEGORY_FIELD"
     CATALOGUE = "CATALOGUE"
+    ENTRANCES = "ENTRANCES"
     POPULATION_RASTER = "POPULATION_RASTER"
     POPULATION_POINTS = "POPULATION_POINTS"
     POPULATION_FIELD = "POPULATION_FIELD"
@@ -64,6 +65,9 @@ class ReachAlgorithm(PlannerGisAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.CATALOGUE, self.tr("Facility catalogue CSV (default: GB 50180-2018)"),
             behavior=QgsProcessingParameterFile.File, fileFilter="CSV files (*.csv)", optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.ENTRANCES, self.tr("Entrances of polygon facilities (parks, schools)"),
+            [QgsProcessing.TypeVectorPoint], optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.POPULATION_RASTER, self.tr("Population raster (people per cell)"), optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
@@ -118,7 +122,8 @@ class ReachAlgorithm(PlannerGisAlgorithm):
         category_column = self.parameterAsString(parameters, self.CATEGORY_FIELD, context) or "category"
         zone_id = self.parameterAsString(parameters, self.ZONE_ID, context) or "unit_id"
         progress(0.25, "facility access points")
-        access = cat.facility_access_points(facilities, catalogue, category_column)
+        entrances = self.read_layer(parameters, self.ENTRANCES, context, feedback, required=False)
+        access = cat.facility_access_points(facilities, catalogue, category_column, entrances=entrances)
         result = reach.compute_coverage(
             net, access, population, zones, catalogue,
             category_column="category",

@@ -115,27 +115,30 @@ NAMED_PARKS = [
     ("园博园(示意)", 116.180, 39.874, 1100, 800),
     ("万芳亭公园(示意)", 116.400, 39.858, 300, 250),
 ]
-#: People per facility, by category (parks are placed separately).
+#: People per facility, by category (parks are placed separately). Roughly Beijing's
+#: provision: a kindergarten per 4,000 residents, a primary school per 15,000, ...
 PEOPLE_PER = {
-    "kindergarten": 9_000,
-    "elderly_daycare": 15_000,
-    "health_station": 12_000,
-    "convenience_store": 2_500,
-    "outdoor_fitness": 4_000,
-    "primary_school": 25_000,
-    "food_market": 20_000,
-    "middle_school": 50_000,
-    "health_centre": 80_000,
-    "elderly_home": 60_000,
-    "culture_centre": 80_000,
-    "sports_centre": 150_000,
+    "kindergarten": 4_000,
+    "elderly_daycare": 5_000,
+    "health_station": 4_000,
+    "convenience_store": 1_000,
+    "outdoor_fitness": 1_500,
+    "primary_school": 15_000,
+    "food_market": 8_000,
+    "middle_school": 30_000,
+    "health_centre": 40_000,
+    "elderly_home": 30_000,
+    "culture_centre": 40_000,
+    "sports_centre": 60_000,
 }
 #: Parks per category: (people per park, min ha, max ha).
 PARKS = {
-    "park_5min": (15_000, 0.45, 0.95),
-    "park_10min": (50_000, 1.2, 4.5),
-    "park_15min": (200_000, 5.5, 16.0),
+    "park_5min": (6_000, 0.45, 0.95),
+    "park_10min": (25_000, 1.2, 4.5),
+    "park_15min": (100_000, 5.5, 16.0),
 }
+#: Candidate draws per planned facility (Mitchell's best candidate): spreads them out.
+CANDIDATES = 4
 #: Deliberately underserved discs: (name, lon, lat, radius m, categories left out).
 UNDERSERVED = [
     ("花乡 west (示意)", 116.300, 39.825, 1500,
@@ -421,13 +424,19 @@ def make_population(area: Area, rng: np.random.Generator, streets: gpd.GeoDataFr
 
 
 def make_facilities(area: Area, rng: np.random.Generator, pop: np.ndarray, transform,
-                    catalogue: pd.DataFrame, total: int) -> gpd.GeoDataFrame:
-    """Point facilities drawn cell by cell with probability proportional to residents."""
+                    catalogue: pd.DataFrame, total: int, streets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Point facilities on street frontages, drawn with probability proportional to residents.
+
+    A cell is drawn by its residents, then a random point in it; the facility
+    stands 15-40 m from the nearest street, on the side of that point.
+    """
     nrow, ncol = pop.shape
     weight = np.where(pop > 0, pop, 0).astype(float).ravel()
     rows_idx, cols_idx = np.divmod(np.arange(nrow * ncol), ncol)
     cx = transform.c + (cols_idx + 0.5) * CELL
     cy = transform.f - (rows_idx + 0.5) * CELL
+    street_geoms = streets.geometry.to_numpy()
+    tree = shapely.STRtree(street_geoms)
     zh = dict(zip(catalogue["category"], catalogue["name_zh"]))
     out_cat, out_name, out_geom = [], [], []
     for cat in [c for c in catalogue["category"] if c in PEOPLE_PER]:
@@ -437,15 +446,39 @@ def make_facilities(area: Area, rng: np.random.Generator, pop: np.ndarray, trans
                 ux, uy = _to_metric([(lon, lat)])[0]
                 w[(cx - ux) ** 2 + (cy - uy) ** 2 <= r * r] = 0.0
         n = max(1, int(round(total / PEOPLE_PER[cat])))
-        p = w / w.sum()
-        cells = rng.choice(len(w), size=n, replace=True, p=p)
-        dx = rng.uniform(-0.45, 0.45, size=n) * CELL
-        dy = rng.uniform(-0.45, 0.45, size=n) * CELL
+        # planned facilities are spread out: best of CANDIDATES draws (farthest from the
+        # ones already placed); shops cluster where people are (one draw)
+        k = 1 if cat == "convenience_store" else CANDIDATES
+        cells = rng.choice(len(w), size=(n, k), replace=True, p=w / w.sum())
+        jitter = rng.uniform(-0.5, 0.5, size=(n, k, 2)) * CELL
+        cand_x = cx[cells] + jitter[..., 0]
+        cand_y = cy[cells] + jitter[..., 1]
+        px, py = np.empty(n), np.empty(n)
+        for i in range(n):
+            if i == 0 or k == 1:
+                best = 0
+            else:
+                d2 = (cand_x[i][:, None] - px[None, :i]) ** 2 + (cand_y[i][:, None] - py[None, :i]) ** 2
+                best = int(np.argmax(d2.min(axis=1)))
+            px[i], py[i] = cand_x[i, best], cand_y[i, best]
+        setback = rng.uniform(15.0, 40.0, size=n)
+        pts = shapely.points(px, py)
+        nearest = tree.query_nearest(pts, all_matches=False)[1]
+        foot = shapely.line_interpolate_point(street_geoms[nearest],
+                                              shapely.line_locate_point(street_geoms[nearest], pts))
+        fx, fy = shapely.get_x(foot), shapely.get_y(foot)
+        dx, dy = px - fx, py - fy
+        d = np.hypot(dx, dy)
+        # unit vector from the street towards the drawn point (north if the point is on the street)
+        safe = np.where(d > 1e-6, d, 1.0)
+        ux_ = np.where(d > 1e-6, dx / safe, 0.0)
+        uy_ = np.where(d > 1e-6, dy / safe, 1.0)
         label = zh[cat].split("/")[0]
-        for k, (c, ddx, ddy) in enumerate(zip(cells, dx, dy), start=1):
+        for i in range(n):
             out_cat.append(cat)
-            out_name.append(f"示例{label}{k:03d}")
-            out_geom.append(Point(round(cx[c] + ddx, 1), round(cy[c] + ddy, 1)))
+            out_name.append(f"示例{label}{i + 1:03d}")
+            out_geom.append(Point(round(float(fx[i] + ux_[i] * setback[i]), 1),
+                                  round(float(fy[i] + uy_[i] * setback[i]), 1)))
     return gpd.GeoDataFrame({"category": out_cat, "name": out_name}, geometry=out_geom, crs=CRS)
 
 
@@ -470,7 +503,7 @@ def make_demo_city(
     parks = make_parks(area, rng, total_population)
     streets = make_streets(area, rng, list(parks.geometry))
     pop, transform = make_population(area, rng, streets, parks, total_population)
-    points = make_facilities(area, rng, pop, transform, catalogue, total_population)
+    points = make_facilities(area, rng, pop, transform, catalogue, total_population, streets)
     order = {c: i for i, c in enumerate(catalogue["category"])}
     fac = pd.concat([points, parks], ignore_index=True)
     fac["_o"] = fac["category"].map(order)

@@ -202,3 +202,40 @@ def test_webmap_refuses_to_overwrite_an_input(plugin_reach, provider):
         processing.run("planner_gis:webmap", {"COVERAGE": plugin_reach["COVERAGE"],
                                               "OUTPUT": plugin_reach["COVERAGE"]})
     assert "Fix:" in str(err.value)
+
+
+def test_reach_with_population_raster_and_entrances(town, provider, tmp_path):
+    """A 20 x 1 raster of one resident per 100 m cell along the street."""
+    import processing
+    import numpy as np
+    import rasterio
+    from planner_gis import catalogue, network, reach
+    from planner_gis.io import read_vector
+    from rasterio.transform import from_origin
+
+    tif = tmp_path / "pop.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=20, height=1, count=1, dtype="int32", crs=CRS,
+                       transform=from_origin(X0, Y0 + 50, 100, 100), nodata=-1) as dst:
+        dst.write(np.ones((1, 1, 20), dtype="int32"))
+    gates = tmp_path / "gates.gpkg"
+    gpd.GeoDataFrame({"gate": [1]}, geometry=[Point(X0 + 1900, Y0)], crs=CRS).to_file(gates, driver="GPKG")
+    results = processing.run("planner_gis:reach", {
+        "NETWORK": town["street"], "FACILITIES": town["facilities"], "POPULATION_RASTER": str(tif),
+        "ENTRANCES": str(gates), "ZONES": town["zones"],
+        "COVERAGE": str(tmp_path / "coverage.gpkg"), "UNDERSERVED": str(tmp_path / "underserved.gpkg")})
+    rows = {(r["unit_id"], r["category"]): r for r in _features(results["COVERAGE"])}
+    # cell centres at 50, 150, 250 and 350 m are within 300 m of the kindergarten at 100 m
+    assert rows[("A", "kindergarten")]["population"] == pytest.approx(10)
+    assert rows[("A", "kindergarten")]["share"] == pytest.approx(0.4)
+    assert rows[("B", "kindergarten")]["share"] == pytest.approx(0.0)
+
+    cat = catalogue.load_catalogue()
+    lib = reach.compute_coverage(
+        network.build_network(read_vector(town["street"])),
+        catalogue.facility_access_points(read_vector(town["facilities"]), cat, "category",
+                                         entrances=read_vector(gates)),
+        reach.population_from_raster(tif), read_vector(town["zones"]), cat).coverage
+    for rec in lib.itertuples(index=False):
+        got = rows[(rec.unit_id, rec.category)]
+        assert got["covered_population"] == pytest.approx(rec.covered_population)
+        assert got["population"] == pytest.approx(rec.population)

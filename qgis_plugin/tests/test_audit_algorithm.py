@@ -104,7 +104,7 @@ def test_audit_matches_library(provider, demo, library_result, tmp_path):
     assert progress and progress[-1] == pytest.approx(100.0)
 
 
-def test_audit_from_project_layer_and_selection_free_source(provider, demo, library_result, tmp_path, qgis_new_project):
+def test_audit_from_project_layer(provider, demo, library_result, tmp_path, qgis_new_project):
     """A layer of the project (by id) gives the same statuses as the file."""
     import processing
 
@@ -176,3 +176,26 @@ def test_feedback_progress_callback_drives_feedback_and_cancels():
     feedback.cancel()
     with pytest.raises(Cancelled):
         cb(0.7, "more")
+
+
+def test_audit_on_selected_features_only(provider, demo, tmp_path, qgis_new_project):
+    """Processing's "selected features only" reaches the library as the subset of units."""
+    import processing
+    from planner_gis.audit import audit
+    from planner_gis.io import read_vector
+    from qgis.core import QgsProcessingFeatureSourceDefinition
+
+    layer = QgsVectorLayer(demo["units"], "units", "ogr")
+    QgsProject.instance().addMapLayer(layer)
+    ids = sorted(f["unit_id"] for f in layer.getFeatures())[:5]
+    layer.selectByIds([f.id() for f in layer.getFeatures() if f["unit_id"] in ids])
+    results = processing.run("planner_gis:audit", {
+        "ZONES": QgsProcessingFeatureSourceDefinition(layer.id(), True), "REGISTRY": demo["registry"],
+        "AS_OF": AS_OF, "UNITS": str(tmp_path / "u.gpkg"), "FINDINGS": str(tmp_path / "f.gpkg")})
+    units, _ = _rows(results["UNITS"])
+    zones = read_vector(demo["units"])
+    lib = audit(zones[zones["unit_id"].isin(ids)], demo["registry"], as_of=AS_OF)
+    assert sorted(u["unit_id"] for u in units) == ids
+    assert {u["unit_id"]: u["status"] for u in units} == dict(zip(lib.units["unit_id"], lib.units["status"]))
+    findings, _ = _rows(results["FINDINGS"])
+    assert collections.Counter(f["kind"] for f in findings) == collections.Counter(lib.findings["kind"])

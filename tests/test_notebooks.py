@@ -27,6 +27,7 @@ NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
 EXPECTED = [
     "01_responsibility_zones.ipynb",
+    "02_living_circle.ipynb",
     "03_publish_web_map.ipynb",
 ]
 CELL_TIMEOUT = 300  # seconds per cell
@@ -220,4 +221,60 @@ def test_03_publish_web_map_runs(tmp_path):
     assert html.startswith("<!DOCTYPE html>")
     assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet", html)
     assert "L.map(" in html
+    check_reach_map(nb, tmp_path)
     assert "右安门街道" in html or json.dumps("右安门街道")[1:-1] in html
+
+
+def base_unit_ids() -> set:
+    import geopandas as gpd
+
+    from planner_gis import datasets
+
+    units = gpd.read_file(datasets.demo_units_path())
+    return set(units.loc[units["unit_type"] != "area", "unit_id"].astype(str))
+
+
+@pytest.mark.slow
+def test_02_living_circle_runs(tmp_path):
+    nb = execute("02_living_circle.ipynb", tmp_path)
+    out = tmp_path / "out"
+    assert images(nb) >= 4, "share chart, tier maps, underserved map and isochrone map"
+    assert "FT-U" in outputs_text(tagged(nb, "underserved-table"))
+    cov = pd.read_csv(out / "coverage.csv", dtype={"unit_id": str})
+    cat = pd.read_csv(ROOT / "planner_gis" / "data" / "catalogue.csv")
+    assert set(cov["category"]) == set(cat["category"]) | {"tier_5", "tier_10", "tier_15"}
+    assert cov["share"].dropna().between(0, 1).all()
+    # residents reaching every category of a tier are at most those reaching the least reached one
+    for t in (5, 10, 15):
+        least = cov[cov["category"].isin(cat.loc[cat["tier_min"] == t, "category"])].groupby("unit_id")[
+            "covered_population"].min()
+        tier = cov[cov["category"] == f"tier_{t}"].set_index("unit_id")["covered_population"]
+        assert (tier <= least.reindex(tier.index) + 1e-6).all(), t
+    # district shares (each resident counted once) equal sums over the base units, which tile the district
+    district = pd.read_csv(out / "district_shares.csv").set_index("category")["share"]
+    base = cov[cov["unit_id"].isin(base_unit_ids())].groupby("category")[["covered_population", "population"]].sum()
+    from_units = base["covered_population"] / base["population"]
+    assert set(district.index) == set(from_units.index)
+    assert (district - from_units.reindex(district.index)).abs().max() < 1e-9
+    # the brief names the team of each unit; the unit without a team on the demo date says so
+    brief = pd.read_csv(out / "team_brief_15min.csv", dtype=str).set_index("unit_id")
+    assert brief.loc["110106101", "team_id"] == "(no team)"
+    assert brief.loc["110106001", "team_id"] == "FT-U01"
+    # isochrones of one point are nested and grow with the distance
+    import geopandas as gpd
+
+    iso = gpd.read_file(out / "reach_demo.gpkg", layer="isochrones").sort_values("threshold_m")
+    assert iso["threshold_m"].tolist() == [300.0, 500.0, 1000.0]
+    geoms = iso.geometry.tolist()
+    for small, big in zip(geoms, geoms[1:]):
+        assert small.difference(big).area < 1e-6 * small.area and big.area > small.area
+
+
+def check_reach_map(nb, tmp_path):
+    saved = outputs_text(tagged(nb, "save-reach"))
+    assert "reach_map.html" in saved
+    html = (tmp_path / "out" / "reach_map.html").read_text(encoding="utf-8")
+    assert 150_000 < len(html.encode("utf-8")) < 30_000_000
+    assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet", html)
+    for text in ("health_centre", "服务不足 Underserved", "等时圈"):
+        assert text in html or json.dumps(text)[1:-1] in html, text

@@ -568,7 +568,9 @@ class _SegmentIndex:
     def __init__(self, net: WalkNetwork):
         L = net.edge_length
         self.net = net
-        piece = float(np.median(L)) if len(L) else 1.0
+        # pieces about as long as the longest ordinary edges: most edges are one
+        # piece, so the k nearest midpoints cover distinct edges
+        piece = float(np.percentile(L, 99)) if len(L) else 1.0
         piece = max(piece, 1.0)
         n_pieces = np.maximum(1, np.ceil(L / piece)).astype(np.int64)
         edge_of = np.repeat(np.arange(len(L)), n_pieces)
@@ -580,22 +582,31 @@ class _SegmentIndex:
         mid = a + (b - a) * frac[:, None]
         self.piece_edge = edge_of
         self.half = float((L / n_pieces).max() / 2.0) if len(L) else 0.0
+        a, b = net.node_xy[net.edge_u], net.node_xy[net.edge_v]
+        self.ax, self.ay = a[:, 0].copy(), a[:, 1].copy()
+        self.dx, self.dy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
+        len2 = self.dx * self.dx + self.dy * self.dy
+        self.inv_len2 = np.where(len2 > 0, 1.0 / np.where(len2 > 0, len2, 1.0), 0.0)
         self.tree = cKDTree(mid)
         self.n_pieces = len(edge_of)
 
 
-def _project(net: WalkNetwork, p: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact squared distance and fraction along edge of points ``p`` (..., 2) onto ``edges``."""
-    a = net.node_xy[net.edge_u[edges]]
-    b = net.node_xy[net.edge_v[edges]]
-    ab = b - a
-    ap = p - a
-    den = (ab * ab).sum(-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.clip((ap * ab).sum(-1) / den, 0.0, 1.0)
-    t = np.where(den > 0, t, 0.0)
-    d = ap - ab * t[..., None]
-    return (d * d).sum(-1), t
+def _project(idx: "_SegmentIndex", px: np.ndarray, py: np.ndarray,
+             edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact squared distance and fraction along the edge of points (px, py) onto ``edges``.
+
+    ``px``, ``py`` broadcast against ``edges``; x and y are kept in separate
+    arrays (reductions over a length-2 axis are slow in numpy).
+    """
+    ax, ay = idx.ax[edges], idx.ay[edges]
+    dx, dy = idx.dx[edges], idx.dy[edges]
+    qx = px - ax
+    qy = py - ay
+    t = (qx * dx + qy * dy) * idx.inv_len2[edges]
+    np.clip(t, 0.0, 1.0, out=t)
+    qx -= dx * t
+    qy -= dy * t
+    return qx * qx + qy * qy, t
 
 
 def snap_points(
@@ -659,7 +670,7 @@ def snap_points(
             if kk == 1:
                 dk, ip = dk[:, None], ip[:, None]
             cand = idx.piece_edge[ip]
-            d2, t = _project(net, p[:, None, :], cand)
+            d2, t = _project(idx, p[:, :1], p[:, 1:], cand)
             best = np.argmin(d2, axis=1)
             rows = np.arange(len(todo))
             bd2 = d2[rows, best]

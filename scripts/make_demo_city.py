@@ -64,7 +64,7 @@ import pyogrio
 import rasterio
 import shapely
 from rasterio.features import rasterize
-from rasterio.transform import from_origin
+from affine import Affine
 from scipy.ndimage import distance_transform_edt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -143,7 +143,7 @@ CANDIDATES = 4
 UNDERSERVED = [
     ("花乡 west (示意)", 116.300, 39.825, 1500,
      ("kindergarten", "elderly_daycare", "health_station", "park_5min", "park_10min")),
-    ("南苑 east (示意)", 116.430, 39.805, 1300, ("primary_school", "food_market", "convenience_store")),
+    ("南苑 east (示意)", 116.413, 39.806, 1300, ("primary_school", "food_market", "convenience_store")),
     ("卢沟桥 north (示意)", 116.262, 39.878, 1200, ("elderly_daycare", "outdoor_fitness", "middle_school")),
 ]
 
@@ -388,7 +388,7 @@ def make_population(area: Area, rng: np.random.Generator, streets: gpd.GeoDataFr
     y1 = math.ceil(maxy / CELL) * CELL
     ncol = int(math.ceil((maxx - x0) / CELL))
     nrow = int(math.ceil((y1 - miny) / CELL))
-    transform = from_origin(x0, y1, CELL, CELL)
+    transform = Affine(CELL, 0.0, x0, 0.0, -CELL, y1)
     shape = (nrow, ncol)
     inside = rasterize([(area.outline, 1)], out_shape=shape, transform=transform, fill=0,
                        dtype="uint8").astype(bool)

@@ -239,3 +239,19 @@ def test_reach_with_population_raster_and_entrances(town, provider, tmp_path):
         got = rows[(rec.unit_id, rec.category)]
         assert got["covered_population"] == pytest.approx(rec.covered_population)
         assert got["population"] == pytest.approx(rec.population)
+
+
+def test_reach_names_the_team_of_underserved_areas(town, provider, tmp_path):
+    import processing
+
+    registry = tmp_path / "teams.csv"
+    registry.write_text("team_id,unit_id,role,start_date,end_date,team_name\n"
+                        "T1,A,unit,2025-01-01,2027-12-31,西街道团队\n"
+                        "T2,B,unit,2020-01-01,2021-12-31,过期团队\n", encoding="utf-8")
+    results = processing.run("planner_gis:reach", {
+        "NETWORK": town["street"], "FACILITIES": town["facilities"], "POPULATION_POINTS": town["population"],
+        "POPULATION_FIELD": "residents", "ZONES": town["zones"], "REGISTRY": str(registry), "AS_OF": "2026-06-30",
+        "COVERAGE": "TEMPORARY_OUTPUT", "UNDERSERVED": str(tmp_path / "under.gpkg")})
+    teams = {(r["unit_id"], r["team_id"], r["team_name"]) for r in _features(results["UNDERSERVED"])}
+    # T2's contract ended before the date: unit B's gaps have no team
+    assert teams == {("A", "T1", "西街道团队"), ("B", "", "")}

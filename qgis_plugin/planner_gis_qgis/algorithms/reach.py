@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from planner_gis.errors import InputError
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingParameterDateTime,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -17,6 +19,9 @@ from qgis.core import (
 )
 
 from .base import PlannerGisAlgorithm, feedback_progress
+
+#: Facility id columns tried in this order (as ``planner-gis reach`` does).
+ID_CANDIDATES = ("fac_id", "facility_id", "osm_id", "id")
 from .network_input import add_network_parameters, read_network_input
 
 
@@ -32,6 +37,8 @@ class ReachAlgorithm(PlannerGisAlgorithm):
     POPULATION_FIELD = "POPULATION_FIELD"
     ZONES = "ZONES"
     ZONE_ID = "ZONE_ID"
+    REGISTRY = "REGISTRY"
+    AS_OF = "AS_OF"
     MAX_SNAP = "MAX_SNAP"
     COVERAGE = "COVERAGE"
     UNDERSERVED = "UNDERSERVED"
@@ -81,6 +88,13 @@ class ReachAlgorithm(PlannerGisAlgorithm):
             self.ZONES, self.tr("Responsibility units (polygons)"), [QgsProcessing.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(
             self.ZONE_ID, self.tr("Unit id field"), defaultValue="unit_id", parentLayerParameterName=self.ZONES, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.REGISTRY, self.tr("Team registry, to name the team of each underserved area"),
+            behavior=QgsProcessingParameterFile.File,
+            fileFilter="Tables (*.csv *.xlsx *.xlsm *.xls *.tsv *.txt);;All files (*.*)", optional=True))
+        self.addParameter(QgsProcessingParameterDateTime(
+            self.AS_OF, self.tr("Registry date (default: today)"), type=QgsProcessingParameterDateTime.Date,
+            optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.MAX_SNAP, self.tr("Farthest snap to the network (m)"), type=QgsProcessingParameterNumber.Double,
             defaultValue=200.0, minValue=0.0))
@@ -107,35 +121,67 @@ class ReachAlgorithm(PlannerGisAlgorithm):
         column = self.parameterAsString(parameters, self.POPULATION_FIELD, context) or "population"
         return reach.population_from_points(points, column)
 
+    def _facility_id(self, facilities: gpd.GeoDataFrame):
+        """Id column of the facilities, chosen as ``planner-gis reach`` does (else the row number)."""
+        for column in ID_CANDIDATES:
+            if column in facilities.columns and facilities[column].notna().all() and facilities[column].is_unique:
+                return facilities, column
+        return facilities.assign(row_number=np.arange(len(facilities))), "row_number"
+
+    def _teams(self, parameters, context):
+        if parameters.get(self.REGISTRY) in (None, ""):
+            return None
+        from planner_gis.registry import active_unit_teams, read_registry  # noqa: PLC0415
+
+        as_of = None
+        if parameters.get(self.AS_OF) not in (None, ""):
+            value = self.parameterAsDateTime(parameters, self.AS_OF, context)
+            as_of = value.date().toPyDate() if value.isValid() else str(parameters[self.AS_OF])
+        return active_unit_teams(read_registry(self.parameterAsFile(parameters, self.REGISTRY, context)), as_of)
+
     def compute(self, parameters, context, feedback) -> dict:
         from planner_gis import catalogue as cat  # noqa: PLC0415
         from planner_gis import reach  # noqa: PLC0415
+        from planner_gis.zones import read_zones  # noqa: PLC0415
 
         progress = feedback_progress(feedback)
         net = read_network_input(self, parameters, context, feedback, feedback_progress(feedback, 0.0, 20.0))
         progress(0.2, "reading facilities, population and units")
-        facilities = self.read_layer(parameters, self.FACILITIES, context, feedback)
-        zones = self.read_layer(parameters, self.ZONES, context, feedback)
-        population = self._population(parameters, context, feedback)
         catalogue_path = self.parameterAsFile(parameters, self.CATALOGUE, context) if parameters.get(self.CATALOGUE) else None
         catalogue = cat.load_catalogue(catalogue_path)
-        category_column = self.parameterAsString(parameters, self.CATEGORY_FIELD, context) or "category"
+        facilities, id_column = self._facility_id(self.read_layer(parameters, self.FACILITIES, context, feedback))
+        zone_layer = self.read_layer(parameters, self.ZONES, context, feedback)
         zone_id = self.parameterAsString(parameters, self.ZONE_ID, context) or "unit_id"
+        zones = read_zones(zone_layer, zone_id=zone_id, type_column=None, default_type="area")
+        population = self._population(parameters, context, feedback)
+        teams = self._teams(parameters, context)
+        category_column = self.parameterAsString(parameters, self.CATEGORY_FIELD, context) or "category"
+        if category_column not in facilities.columns:
+            raise InputError(f"facilities: no category field '{category_column}'",
+                             fix="choose the field holding catalogue categories (kindergarten, park_5min, ...)")
         progress(0.25, "facility access points")
         entrances = self.read_layer(parameters, self.ENTRANCES, context, feedback, required=False)
-        access = cat.facility_access_points(facilities, catalogue, category_column, entrances=entrances)
+        access = cat.facility_access_points(facilities, catalogue, category_column=category_column,
+                                            entrances=entrances, id_column=id_column, metric_crs=net.crs,
+                                            unknown="ignore")
+        ignored = access.attrs.get("ignored_categories", {})
+        if ignored:
+            feedback.pushWarning("categories not in the catalogue, ignored: "
+                                 + ", ".join(f"{k} ({v})" for k, v in ignored.items()))
+        access.index = pd.Index(access["facility_id"].astype(str), name="facility_id")
         result = reach.compute_coverage(
             net, access, population, zones, catalogue,
             category_column="category",
             population_column="population",
-            zone_id=zone_id,
+            zone_id="unit_id",
             max_snap=self.parameterAsDouble(parameters, self.MAX_SNAP, context),
+            teams=teams,
             progress=feedback_progress(feedback, 30.0, 90.0),
         )
         for key, value in result.summary.items():
             feedback.pushInfo(f"{key}: {value}")
         progress(0.9, "writing layers")
-        coverage = coverage_with_units(result.coverage, zones, zone_id, result.crs)
+        coverage = coverage_with_units(result.coverage, zones, catalogue, result.crs)
         out = {
             self.COVERAGE: self.write_layer(parameters, self.COVERAGE, context, coverage, feedback,
                                             QgsWkbTypes.MultiPolygon),
@@ -150,19 +196,17 @@ class ReachAlgorithm(PlannerGisAlgorithm):
         return out
 
 
-def coverage_with_units(coverage: pd.DataFrame, zones: gpd.GeoDataFrame, zone_id: str, crs) -> gpd.GeoDataFrame:
-    """Attach each unit's polygon (and name) to the coverage table, so QGIS can map it.
+def coverage_with_units(coverage: pd.DataFrame, zones: gpd.GeoDataFrame, catalogue: pd.DataFrame, crs) -> gpd.GeoDataFrame:
+    """The coverage table with each unit's polygon and name, as ``planner-gis reach`` writes it.
 
-    ``coverage`` has one row per unit and category (``unit_id`` holds the
-    values of ``zones[zone_id]``); the result is the long-format layer
-    :func:`planner_gis.webmap.reach_map` takes, in ``crs``.
+    ``zones`` are validated zones (``unit_id``, ``name``); the result has one
+    feature per unit and category, the Chinese category name in
+    ``category_zh``, in ``crs``; it is the layer
+    :func:`planner_gis.webmap.reach_map` takes.
     """
-    units = pd.DataFrame({"unit_id": zones[zone_id].to_numpy()})
-    if "name" in zones.columns and zone_id != "name":
-        units["name"] = zones["name"].to_numpy()
-    units = gpd.GeoDataFrame(units, geometry=zones.geometry.to_crs(crs).to_numpy(), crs=crs)
-    units = units.drop_duplicates("unit_id")
-    merged = coverage.merge(units, on="unit_id", how="left", validate="many_to_one")
-    front = [c for c in ("unit_id", "name") if c in merged.columns]
-    merged = merged[front + [c for c in merged.columns if c not in front]]
-    return gpd.GeoDataFrame(merged, geometry="geometry", crs=crs)
+    units = zones.to_crs(crs)[["unit_id", "name", "geometry"]]
+    names = dict(zip(catalogue["category"], catalogue["name_zh"]))
+    names.update({f"tier_{t}": f"{t}分钟生活圈(全部设施)" for t in (5, 10, 15)})
+    layer = units.merge(coverage, on="unit_id", how="right")
+    layer.insert(layer.columns.get_loc("category") + 1, "category_zh", layer["category"].map(names).fillna(""))
+    return gpd.GeoDataFrame(layer, geometry="geometry", crs=crs)

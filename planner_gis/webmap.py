@@ -189,6 +189,7 @@ def simplify_for_display(
     metric_crs: Any = None,
     what: str = "layer",
     groups: Optional[Sequence[Any]] = None,
+    as_coverage: bool = True,
 ) -> gpd.GeoDataFrame:
     """Simplify polygons for display, keeping shared edges shared; return WGS84 lon/lat.
 
@@ -217,6 +218,9 @@ def simplify_for_display(
     groups : sequence, optional
         One label per row; each group is simplified as a coverage of its own
         (e.g. base units and the management areas overlaid on them).
+    as_coverage : bool
+        False for polygons that overlap by nature (isochrones): each is
+        simplified on its own (Douglas-Peucker, ``tolerance_m / 2``).
 
     Returns
     -------
@@ -251,7 +255,8 @@ def simplify_for_display(
     if tolerance_m and tolerance_m > 0:
         for label in np.unique(labels):
             sel = labels == label
-            geoms[sel] = _simplify_coverage(geoms[sel], tolerance_m)
+            geoms[sel] = (_simplify_coverage(geoms[sel], tolerance_m) if as_coverage else
+                          shapely.simplify(geoms[sel], tolerance_m / 2.0, preserve_topology=True))
     metric = metric.set_geometry(gpd.GeoSeries(geoms, index=metric.index, crs=crs))
     out = metric.to_crs(4326)
     rounded = shapely.transform(np.asarray(out.geometry.values, dtype=object), lambda c: np.round(c, 6))
@@ -551,6 +556,42 @@ def _follow_script(follow: Sequence[tuple], initial: str) -> str:
         f"  sync({init});\n"
         "})();"
     )
+
+
+def _fill_small_holes(gdf: gpd.GeoDataFrame, min_area_m2: float, metric_crs: Any) -> gpd.GeoDataFrame:
+    """Fill holes smaller than ``min_area_m2`` (block interiors in street-following isochrones).
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Polygon
+    >>> ring = [(0, 0), (1000, 0), (1000, 1000), (0, 1000)]
+    >>> holes = [[(10, 10), (60, 10), (60, 60), (10, 60)], [(200, 200), (700, 200), (700, 700), (200, 700)]]
+    >>> g = gpd.GeoDataFrame(geometry=[Polygon(ring, holes)], crs="EPSG:4548")
+    >>> len(_fill_small_holes(g, 10000, None).geometry.iloc[0].interiors)   # the 50 m hole is filled
+    1
+    """
+    if len(gdf) == 0 or not min_area_m2:
+        return gdf
+    crs = choose_metric_crs(gdf, metric_crs, "isochrones")
+    metric = gdf.to_crs(crs)
+
+    def fill(geom):
+        if geom is None or geom.is_empty:
+            return geom
+        parts = []
+        for p in shapely.get_parts(geom):
+            if p.geom_type != "Polygon":
+                parts.append(p)
+                continue
+            keep = [r for r in p.interiors if shapely.Polygon(r).area >= min_area_m2]
+            parts.append(shapely.Polygon(p.exterior, keep))
+        return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+    filled = [fill(g) for g in metric.geometry.values]
+    return metric.set_geometry(gpd.GeoSeries(filled, index=metric.index, crs=crs))
+
+
+#: Holes of isochrones smaller than this (m2) are filled for display.
+ISOCHRONE_MIN_HOLE_M2 = 10000.0
 
 
 def _by_category(gdf: gpd.GeoDataFrame) -> list:
@@ -995,6 +1036,9 @@ def reach_map(
             sub = cov[cov["category"] == cat].drop_duplicates("unit_id").set_index("unit_id")
             label = f"{t}分钟生活圈 {t}-min tier: all categories ({cat})"
             cat_label[cat] = label
+            if has_tier:
+                tier_cats[label] = sorted(cov.loc[(cov["tier_min"] == t) & cov["category"].isin(plain_categories),
+                                                  "category"].unique())
             if shown_key in (("tier", t), ("category", cat)):
                 shown_tier_label = label
                 shown_key = ("tier", t)
@@ -1015,12 +1059,13 @@ def reach_map(
         _add_choropleth(label, agg, shown_key == ("tier", t),
                         f"mean covered share of: {', '.join(cats_t)}")
 
-    def labels_of(cat: str) -> list:
+    def labels_of(cat: str, tiers: bool = True) -> list:
         """Escaped choropleth labels under which a category's extra layers are shown."""
         if cat == "":  # no category column: shown with every choropleth
             return [escape_text(lbl) for lbl in [*cat_label.values(), *tier_cats]]
         out = [cat_label[cat]] if cat in cat_label else []
-        out += [lbl for lbl, cats in tier_cats.items() if cat in cats]
+        if tiers:
+            out += [lbl for lbl, cats in tier_cats.items() if cat in cats]
         return [escape_text(lbl) for lbl in out]
 
     # Isochrones and underserved areas follow the choropleth shown: one overlay
@@ -1028,14 +1073,31 @@ def reach_map(
     follow = []
     if isochrones is not None and len(isochrones):
         _frame_crs_check(isochrones, "isochrones")
-        iso = simplify_for_display(isochrones, 0.0, metric_crs, what="isochrones")
+        iso = isochrones
+        if "threshold_m" in iso.columns and "category" in iso.columns and "threshold_m" in cov.columns:
+            # draw each category's isochrones at its own threshold only
+            own = cov.drop_duplicates("category").set_index("category")["threshold_m"]
+            own = pd.to_numeric(own, errors="coerce")
+            want = iso["category"].astype(str).map(own)
+            keep = want.isna() | (pd.to_numeric(iso["threshold_m"], errors="coerce") == want)
+            iso = iso[keep.to_numpy()]
+        if "category" in iso.columns and len(iso):
+            # one outline per category: the area within reach of any of its facilities
+            iso = iso[iso.geometry.notna()]
+            iso = gpd.GeoDataFrame(
+                {"category": sorted(iso["category"].astype(str).unique())},
+                geometry=[shapely.union_all(np.asarray(g.geometry.values, dtype=object))
+                          for _, g in sorted(iso.groupby(iso["category"].astype(str)), key=lambda kv: kv[0])],
+                crs=iso.crs)
+        iso = simplify_for_display(_fill_small_holes(iso, ISOCHRONE_MIN_HOLE_M2, metric_crs), simplify_m,
+                                   metric_crs, what="isochrones", as_coverage=False)
         group = folium.FeatureGroup(name="等时圈 Isochrones", overlay=True, show=True).add_to(m)
         members: dict = {}
         for cat, g in _by_category(iso):
             layer = folium.GeoJson(
                 _feature_collection(g, [{} for _ in range(len(g))]), show=False, control=False, interactive=False,
-                style_function=lambda f: {"color": "#2b8cbe", "weight": 1.2, "fill": True,
-                                          "fillOpacity": 0.05, "dashArray": "3 3"},
+                style_function=lambda f: {"color": "#2171b5", "weight": 0.8, "fill": True,
+                                          "fillColor": "#6baed6", "fillOpacity": 0.15},
             ).add_to(group)
             for label in labels_of(cat):
                 members.setdefault(label, []).append(layer.get_name())
@@ -1043,7 +1105,9 @@ def reach_map(
 
     if underserved is not None and len(underserved):
         _frame_crs_check(underserved, "underserved areas")
-        und = simplify_for_display(underserved, 0.0, metric_crs, what="underserved areas")
+        und = simplify_for_display(
+            underserved, simplify_m, metric_crs, what="underserved areas",
+            groups=underserved["category"].astype(str).to_numpy() if "category" in underserved.columns else None)
         group = folium.FeatureGroup(name="服务不足 Underserved", overlay=True, show=True).add_to(m)
         members = {}
         for cat, g in _by_category(und):
@@ -1057,11 +1121,12 @@ def reach_map(
                               "_popup": _rows_table(rows)})
             layer = folium.GeoJson(
                 _feature_collection(g, props), show=False, control=False,
-                style_function=lambda f: {"color": "#67000d", "weight": 2, "fillColor": "#67000d",
-                                          "fillOpacity": 0.25, "dashArray": "4 2"},
+                style_function=lambda f: {"color": "#67000d", "weight": 1, "fillColor": "#67000d",
+                                          "fillOpacity": 0.35},
                 on_each_feature=folium.JsCode(_ON_EACH_FEATURE),
             ).add_to(group)
-            for label in labels_of(cat):
+            # a tier's map would be cluttered by all its categories' areas: exact category only
+            for label in labels_of(cat, tiers=False):
                 members.setdefault(label, []).append(layer.get_name())
         follow.append((group.get_name(), members))
 
@@ -1074,7 +1139,7 @@ def reach_map(
     if underserved is not None and len(underserved):
         items.append(("#67000d", escape_text("服务不足 Underserved"), "fill"))
     if isochrones is not None and len(isochrones):
-        items.append(("#2b8cbe", escape_text("等时圈 Isochrone"), "line"))
+        items.append(("#2171b5", escape_text("等时圈 Isochrone"), "line"))
     shown_label = shown_tier_label
     legend_title = ("覆盖人口比例 Covered share: "
                     f'<span class="pg-legend-layer">{escape_text(shown_label)}</span>')
@@ -1085,7 +1150,8 @@ def reach_map(
     if note is None and _is_demo(coverage_units, underserved, outline):
         note = DEMO_NOTE
     _add_notes(m, note, review_number, _as_list(attribution) + _outline_attribution(outline))
-    folium.LayerControl(collapsed=False).add_to(m)
+    # a long list of categories would cover the legend: fold it into the layers button
+    folium.LayerControl(collapsed=len(layer_names(m)) > 10).add_to(m)
     return m
 
 

@@ -461,3 +461,21 @@ def test_cli_audit_and_reach(tmp_path, capsys):
     assert out2.exists()
     assert main(["webmap", "reach", str(reach_dir), "--out", str(out2), "--category", "nope"]) == 2
     assert "not in the reach coverage" in capsys.readouterr().err
+
+
+def test_reach_isochrones_at_own_threshold_one_outline_per_category():
+    units, _ = grid_units()
+    cov = _coverage(units)  # park and clinic: 15-min tier, threshold 1200 m
+    c1, c2 = shapely.Point(X0 + 500, Y0 + 500), shapely.Point(X0 + 1500, Y0 + 500)
+    iso = gpd.GeoDataFrame({
+        "facility_id": ["P1", "P2", "P1", "C1"],
+        "category": ["park", "park", "park", "clinic"],
+        "threshold_m": [1200.0, 1200.0, 300.0, 1200.0],
+    }, geometry=[c1.buffer(400), c2.buffer(400), c1.buffer(100), c2.buffer(200)], crs=METRIC)
+    m = webmap.reach_map(cov, isochrones=iso, category="park", simplify_m=0.0)
+    group = [c for c in m._children.values() if type(c).__name__ == "FeatureGroup"][0]
+    feats = {i: lay.data["features"] for i, lay in enumerate(group._children.values())}
+    assert [len(f) for f in feats.values()] == [1, 1]  # clinic, park: one outline each
+    park = gpd.GeoSeries([shapely.geometry.shape(feats[1][0]["geometry"])], crs=4326).to_crs(METRIC).iloc[0]
+    expected = c1.buffer(400).union(c2.buffer(400))  # the 300 m isochrone is not drawn
+    assert park.symmetric_difference(expected).area < 1e-3 * expected.area

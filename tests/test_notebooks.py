@@ -29,6 +29,7 @@ EXPECTED = [
     "01_responsibility_zones.ipynb",
     "02_living_circle.ipynb",
     "03_publish_web_map.ipynb",
+    "04_real_osm_extract.ipynb",
 ]
 CELL_TIMEOUT = 300  # seconds per cell
 
@@ -278,3 +279,36 @@ def check_reach_map(nb, tmp_path):
     assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet", html)
     for text in ("health_centre", "服务不足 Underserved", "等时圈"):
         assert text in html or json.dumps(text)[1:-1] in html, text
+
+
+@pytest.mark.slow
+def test_04_real_osm_extract_runs(tmp_path):
+    nb = execute("04_real_osm_extract.ipynb", tmp_path)
+    out = tmp_path / "out"
+    assert images(nb) >= 2
+    # the registry typed into the notebook leaves the last grid cell without a team
+    audit_text = outputs_text(tagged(nb, "grid-audit"))
+    assert "unassigned" in audit_text
+    import geopandas as gpd
+
+    units = gpd.read_file(out / "osm_reach.gpkg", layer="units")
+    homes = gpd.read_file(out / "osm_reach.gpkg", layer="homes")
+    assert units.crs.to_epsg() == 32635  # UTM zone of the extract, not a Chinese CRS
+    cov = pd.read_csv(out / "osm_coverage.csv", dtype={"unit_id": str})
+    # unit populations: residents of the homes whose representative point lies in each unit
+    pts = homes.set_geometry(homes.representative_point())
+    joined = gpd.sjoin(pts, units[["unit_id", "geometry"]], predicate="within")
+    expected = joined.groupby("unit_id")["population"].sum()
+    got = cov[cov["category"] == "kindergarten"].set_index("unit_id")["population"]
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False, check_dtype=False)
+    # covered residents of a category are those of homes within its distance (walk_m capped at 2000)
+    kg = cov[cov["category"] == "kindergarten"].set_index("unit_id")["covered_population"]
+    near = joined[joined["walk_m"] <= 300].groupby("unit_id")["population"].sum()
+    assert (kg - near.reindex(kg.index).fillna(0)).abs().max() < 1e-6
+    # categories the extract has no facility of cover nobody
+    present = {"kindergarten", "primary_school", "convenience_store"}
+    absent = cov[~cov["category"].isin(present) & ~cov["category"].str.startswith("tier_")]
+    assert len(absent) and (absent["covered_population"] == 0).all()
+    html = (out / "osm_reach_map.html").read_text(encoding="utf-8")
+    assert 150_000 < len(html.encode("utf-8")) < 30_000_000
+    assert "OpenStreetMap" in html and not re.search(r"<script[^>]+src=", html)

@@ -33,6 +33,7 @@ from .errors import (
 )
 from .io import read_vector
 from .registry import active_unit_teams, read_registry
+from .webmap import audit_map, reach_map, save_map
 from .zones import read_zones
 
 __version__ = "0.1.0"
@@ -49,6 +50,10 @@ __all__ = [
     "active_unit_teams",
     "audit",
     "AuditResult",
+    # web maps
+    "audit_map",
+    "reach_map",
+    "save_map",
     # coordinates and reading
     "choose_metric_crs",
     "to_metric",

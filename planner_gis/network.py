@@ -143,7 +143,9 @@ class WalkNetwork:
             a.setflags(write=False)
         self.summary: dict = dict(summary or {})
         if n:
-            self.n_components, labels = connected_components(self._adjacency(), directed=False)
+            indptr, indices, data = self.csr_arrays
+            adj = csr_matrix((data, indices, indptr), shape=(n, n))
+            self.n_components, labels = connected_components(adj, directed=True, connection="weak")
             # relabel so that 0 is the largest piece, 1 the next, ...
             sizes = np.bincount(labels, minlength=self.n_components)
             order = np.argsort(-sizes, kind="stable")
@@ -173,11 +175,6 @@ class WalkNetwork:
                 f"{self.n_components} pieces, {crs_label(self.crs)})")
 
     # -- derived structures (cached) ------------------------------------------
-    def _adjacency(self) -> csr_matrix:
-        n = len(self.node_xy)
-        ones = np.ones(len(self.edge_u), dtype=np.int8)
-        return csr_matrix((ones, (self.edge_u, self.edge_v)), shape=(n, n))
-
     @cached_property
     def csr_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(indptr, indices, data)`` of the symmetric arc list, rows sorted by tail node.
@@ -684,7 +681,7 @@ def snap_points(
             # piece is beyond max_snap are settled too (reachable or not)
             certified = (bd2 == 0) | ((bound > 0) & (bound * bound >= bd2)) | (bound > max_snap)
             todo = todo[~certified]
-            kk = min(kk * 4, idx.n_pieces)
+            kk = min(kk * 2, idx.n_pieces)
     dist = np.sqrt(dist2)
     far = dist > max_snap
     edge[far] = -1

@@ -101,25 +101,43 @@ def _subset(s: Snapped, idx: np.ndarray) -> Snapped:
     return Snapped(s.edge[idx], s.offset[idx], s.distance[idx], s.xy[idx])
 
 
-def _same_edge_pairs(dest: Snapped, src: Snapped) -> tuple[np.ndarray, np.ndarray]:
+def _same_edge_pairs(dest: Snapped, src: Snapped, n_edges: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
     """All (dest index, src index) pairs of reachable points snapped to the same edge."""
     sok = np.flatnonzero(src.edge >= 0)
     if len(sok) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     order = sok[np.argsort(src.edge[sok], kind="stable")]
     se = src.edge[order]
-    dok = np.flatnonzero(dest.edge >= 0)
+    # only destinations on an edge that holds a source (a cheap mask first)
+    n_e = int(max(se.max(), dest.edge.max(initial=-1)) + 1) if n_edges is None else n_edges
+    has = np.zeros(n_e + 1, dtype=bool)
+    has[se] = True
+    dok = np.flatnonzero(has[dest.edge])  # edge -1 reads has[-1], which is False
     de = dest.edge[dok]
     lo = np.searchsorted(se, de, side="left")
     hi = np.searchsorted(se, de, side="right")
     cnt = hi - lo
-    has = cnt > 0
-    dok, lo, cnt = dok[has], lo[has], cnt[has]
     total = int(cnt.sum())
     d_idx = np.repeat(dok, cnt)
     start = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
     s_idx = order[start + np.arange(total)]
     return d_idx, s_idx
+
+
+def _ends(net: WalkNetwork, dest: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(u node, v node, cost to u, cost to v) of each snapped point, cached on ``dest``."""
+    cache = dest.__dict__.get("_ends_cache")
+    if cache is not None and cache[0] is net:
+        return cache[1]
+    ok = dest.edge >= 0
+    e = np.where(ok, dest.edge, 0)
+    cu = dest.distance + dest.offset
+    cv = dest.distance + (net.edge_length[e] - dest.offset)
+    cu[~ok] = np.inf
+    cv[~ok] = np.inf
+    val = (net.edge_u[e], net.edge_v[e], cu, cv)
+    dest.__dict__["_ends_cache"] = (net, val)
+    return val
 
 
 def distances_from_nodes(net: WalkNetwork, node_dist: np.ndarray, dest: Snapped) -> np.ndarray:
@@ -129,13 +147,10 @@ def distances_from_nodes(net: WalkNetwork, node_dist: np.ndarray, dest: Snapped)
     ``inf`` for unreachable points. Same-edge shortcuts are not included (see
     :func:`nearest_from_snapped`).
     """
-    ok = dest.edge >= 0
-    e = np.where(ok, dest.edge, 0)
-    du = node_dist[net.edge_u[e]] + dest.offset
-    dv = node_dist[net.edge_v[e]] + (net.edge_length[e] - dest.offset)
-    out = dest.distance + np.minimum(du, dv)
-    out[~ok] = np.inf
-    return out
+    u, v, cu, cv = _ends(net, dest)
+    out = node_dist[u]
+    out += cu
+    return np.minimum(out, node_dist[v] + cv, out=out)
 
 
 def nearest_from_snapped(
@@ -176,7 +191,7 @@ def nearest_from_snapped(
     nd = dijkstra(graph, directed=True, indices=net.n_nodes + sources, min_only=True, limit=limit)
     out = distances_from_nodes(net, nd, dest)
     sub = _subset(src, sources)
-    d_idx, s_idx = _same_edge_pairs(dest, sub)
+    d_idx, s_idx = _same_edge_pairs(dest, sub, net.n_edges)
     src = sub
     if len(d_idx):
         direct = dest.distance[d_idx] + np.abs(dest.offset[d_idx] - src.offset[s_idx]) + src.distance[s_idx]
@@ -223,7 +238,7 @@ def nearest_distance(
 
     >>> from planner_gis.network import WalkNetwork
     >>> net = WalkNetwork(32650, np.array([[0.0, 0], [1000, 0]]), [0], [1])
-    >>> nearest_distance(net, np.array([[400.0, 3]]), np.array([[500.0, -4]])).tolist()
+    >>> nearest_distance(net, np.array([[400.0, 3]]), np.array([[500.0, -4]])).round(6).tolist()
     [107.0]
     """
     o = snap_points(net, _as_xy(origins_xy, "origins_xy"), max_snap)
@@ -255,7 +270,7 @@ def count_from_snapped(
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(inc_node, minlength=n), out=ptr[1:])
     graph = source_graph(net, src)
-    d_same, s_same = _same_edge_pairs(dest, src)
+    d_same, s_same = _same_edge_pairs(dest, src, net.n_edges)
     same_order = np.argsort(s_same, kind="stable")
     d_same, s_same = d_same[same_order], s_same[same_order]
     same_ptr = np.searchsorted(s_same, np.arange(len(src) + 1))
@@ -511,14 +526,17 @@ def zone_membership(xy: np.ndarray, zones: gpd.GeoSeries) -> tuple[np.ndarray, n
     [(0, 0), (1, 0), (1, 1)]
     """
     pts, zs = [], []
-    finite = np.isfinite(xy).all(axis=1)
+    finite = np.flatnonzero(np.isfinite(xy).all(axis=1))
+    order = finite[np.argsort(xy[finite, 0], kind="stable")]
+    xs = xy[order, 0]
     geoms = np.asarray(zones.values, dtype=object)
     for j, g in enumerate(geoms):
         if g is None or shapely.is_empty(g):
             continue
         x0, y0, x1, y1 = shapely.bounds(g)
-        cand = np.flatnonzero(finite & (xy[:, 0] >= x0) & (xy[:, 0] <= x1)
-                              & (xy[:, 1] >= y0) & (xy[:, 1] <= y1))
+        strip = order[np.searchsorted(xs, x0, "left"):np.searchsorted(xs, x1, "right")]
+        y = xy[strip, 1]
+        cand = strip[(y >= y0) & (y <= y1)]
         if len(cand) == 0:
             continue
         shapely.prepare(g)

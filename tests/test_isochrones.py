@@ -64,16 +64,10 @@ def test_reachable_parts_cut_edges_from_both_ends():
 
 
 def grid(n=10, spacing=100.0):
-    lines = []
-    for i in range(n):
-        lines.append(LineString([(0, i * spacing), ((n - 1) * spacing, i * spacing)]))
-        lines.append(LineString([(i * spacing, 0), (i * spacing, (n - 1) * spacing)]))
-    # grid lines cross without shared vertices; add vertices at the crossings
-    lines = [LineString([(0, i * spacing)] + [(j * spacing, i * spacing) for j in range(1, n)])
-             for i in range(n)] + \
-            [LineString([(i * spacing, 0)] + [(i * spacing, j * spacing) for j in range(1, n)])
-             for i in range(n)]
-    return build_network(gpd.GeoDataFrame(geometry=lines, crs=UTM))
+    """A street grid whose lines share vertices at every crossing."""
+    rows = [LineString([(j * spacing, i * spacing) for j in range(n)]) for i in range(n)]
+    cols = [LineString([(i * spacing, j * spacing) for j in range(n)]) for i in range(n)]
+    return build_network(gpd.GeoDataFrame(geometry=rows + cols, crs=UTM))
 
 
 def test_isochrones_are_nested():

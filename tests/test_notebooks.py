@@ -144,7 +144,8 @@ def execute(name: str, workdir: Path):
     try:
         client.execute()
     except nbclient.exceptions.CellExecutionError as err:
-        pytest.fail(f"{name} failed:\n{err}", pytrace=False)
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # drop the traceback's terminal colours
+        pytest.fail(f"{name} failed:\n{text}", pytrace=False)
     except nbclient.exceptions.CellTimeoutError as err:
         pytest.fail(f"{name}: a cell ran longer than {CELL_TIMEOUT} s:\n{err}", pytrace=False)
     return nb

@@ -76,6 +76,11 @@ def demo_facilities_path() -> Path:
     return _path("demo", "fengtai_facilities.gpkg")
 
 
+def demo_entrances_path() -> Path:
+    """Synthetic park entrances (GeoPackage points), used to reach park polygons at their gates."""
+    return _path("demo", "fengtai_park_entrances.gpkg")
+
+
 def demo_population_path() -> Path:
     """Synthetic 100 m population raster (GeoTIFF)."""
     return _path("demo", "fengtai_population_100m.tif")

@@ -315,6 +315,9 @@ class PlannerGisDock(QgsDockWidget):
             "POPULATION_FIELD": self.reach_population_field.currentField() or None,
             "ZONES": _layer_id(self.reach_zones),
             "ZONE_ID": self.reach_zone_id.currentField() or "unit_id",
+            # the audit tab's registry and date name the team of each underserved area
+            "REGISTRY": self.audit_registry.filePath().strip() or None,
+            "AS_OF": self.audit_date.date().toString("yyyy-MM-dd"),
             "COVERAGE": str(run_dir / "coverage.gpkg"),
             "UNDERSERVED": str(run_dir / "underserved.gpkg"),
         }

@@ -79,9 +79,17 @@ class AlgorithmRun(QObject):
                                      context=self.context)
         except QgsProcessingException as exc:
             message = str(exc).strip() or "\n".join(self.feedback.errors) or f"{self.algorithm_id} failed"
+            self._release_context()
             self._finish(False, {}, message)
             return
+        self._release_context()
         self._finish(True, dict(results), "")
+
+    def _release_context(self) -> None:
+        # Free the layers Processing opened for this run now, in the main thread, as QGIS does
+        # after each run; keeping the context until garbage collection closed their GDAL
+        # datasets at an arbitrary later time, which crashed QGIS 3.22 in testing.
+        self.context = None
 
     def cancel(self) -> None:
         """Ask the running algorithm to stop (it raises at its next progress report)."""

@@ -187,3 +187,29 @@ def test_install_commands_pin_numpy_and_respect_pep668():
     assert msg.index(cmds["linux"]) < msg.index(cmds["windows"])
     msg = dependency.missing_library_message("x", "win32")
     assert msg.index(cmds["windows"]) < msg.index(cmds["linux"])
+
+
+def test_dependency_docstring_examples():
+    import doctest
+
+    from planner_gis_qgis import dependency
+
+    result = doctest.testmod(dependency)
+    assert result.attempted >= 3 and result.failed == 0
+
+
+def test_linux_command_inside_debian_qgis(monkeypatch):
+    """Inside QGIS on Debian 12: the system python3.X, --user, and PEP 668's flag."""
+    import os
+    import sysconfig
+
+    import numpy
+    from planner_gis_qgis import dependency
+
+    monkeypatch.setattr(sys, "prefix", sys.base_prefix)  # not a virtual environment
+    monkeypatch.setattr(sys, "executable", "/usr/bin/qgis")  # QGIS's binary, not a python
+    marker = os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))
+    python = os.path.join(sys.base_prefix, "bin", f"python{sys.version_info[0]}.{sys.version_info[1]}")
+    flag = " --break-system-packages" if marker else ""
+    assert dependency.install_commands()["linux"] == (
+        f'{python} -m pip install --user{flag} planner-gis "numpy=={numpy.__version__}"')

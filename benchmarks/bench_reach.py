@@ -259,6 +259,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     ap.add_argument("--json", help="also write the results to this JSON file")
+    ap.add_argument("--no-pandana", action="store_true",
+                    help="skip the pandana comparison (its contraction-hierarchy build takes minutes)")
     a = ap.parse_args(argv)
     if a.quick:
         pipelines = [(10_000, 50_000)]
@@ -281,9 +283,10 @@ def main(argv=None) -> int:
     r = in_child("scenario_networkx", *nx_case)
     results["networkx"] = r
     print("networkx:", {k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()})
-    r = in_child("scenario_pandana", *pd_case)
-    results["pandana"] = r
-    print("pandana:", {k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()})
+    if not a.no_pandana:
+        r = in_child("scenario_pandana", *pd_case)
+        results["pandana"] = r
+        print("pandana:", {k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()})
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=2))
     return 0

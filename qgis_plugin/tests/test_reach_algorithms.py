@@ -128,8 +128,10 @@ def test_reach_unknown_population_field_is_the_library_message(town, provider):
     from planner_gis.errors import PlannerGisError
     from planner_gis.io import read_vector
 
+    from planner_gis.coverage import read_population
+
     with pytest.raises(PlannerGisError) as lib_err:
-        reach.population_from_points(read_vector(town["population"]), "inhabitants")
+        read_population(read_vector(town["population"]), "inhabitants")
     with pytest.raises(QgsProcessingException) as err:
         processing.run("planner_gis:reach", {
             "NETWORK": town["street"], "FACILITIES": town["facilities"],

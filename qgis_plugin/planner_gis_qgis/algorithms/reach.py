@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
 from planner_gis.errors import InputError
 from qgis.core import (
     QgsProcessing,
@@ -20,13 +17,11 @@ from qgis.core import (
 
 from .base import PlannerGisAlgorithm, feedback_progress
 
-#: Facility id columns tried in this order (as ``planner-gis reach`` does).
-ID_CANDIDATES = ("fac_id", "facility_id", "osm_id", "id")
 from .network_input import add_network_parameters, read_network_input
 
 
 class ReachAlgorithm(PlannerGisAlgorithm):
-    """Wraps :func:`planner_gis.reach.compute_coverage`."""
+    """Wraps :func:`planner_gis.coverage.assess_living_circle`."""
 
     FACILITIES = "FACILITIES"
     CATEGORY_FIELD = "CATEGORY_FIELD"
@@ -59,7 +54,7 @@ class ReachAlgorithm(PlannerGisAlgorithm):
             "a category field holding catalogue categories, population as a raster (people per cell) or "
             "as points with a population field, and the units.\n\n"
             "Outputs: coverage (one feature per unit and category, with the share covered) and the "
-            "underserved areas.\n\nAll work is done by planner_gis.reach.compute_coverage."
+            "underserved areas.\n\nAll work is done by planner_gis.coverage.assess_living_circle."
         )
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -107,7 +102,7 @@ class ReachAlgorithm(PlannerGisAlgorithm):
             optional=True, createByDefault=False))
 
     def _population(self, parameters, context, feedback):
-        from planner_gis import reach  # noqa: PLC0415
+        from planner_gis.coverage import read_population  # noqa: PLC0415
 
         has_raster = parameters.get(self.POPULATION_RASTER) not in (None, "")
         has_points = parameters.get(self.POPULATION_POINTS) not in (None, "")
@@ -115,18 +110,10 @@ class ReachAlgorithm(PlannerGisAlgorithm):
             raise InputError("reach: give either a population raster or population points",
                              fix="set exactly one of POPULATION_RASTER and POPULATION_POINTS")
         if has_raster:
-            layer = self.parameterAsRasterLayer(parameters, self.POPULATION_RASTER, context)
-            return reach.population_from_raster(layer.source())
+            return read_population(self.parameterAsRasterLayer(parameters, self.POPULATION_RASTER, context).source())
         points = self.read_layer(parameters, self.POPULATION_POINTS, context, feedback)
         column = self.parameterAsString(parameters, self.POPULATION_FIELD, context) or "population"
-        return reach.population_from_points(points, column)
-
-    def _facility_id(self, facilities: gpd.GeoDataFrame):
-        """Id column of the facilities, chosen as ``planner-gis reach`` does (else the row number)."""
-        for column in ID_CANDIDATES:
-            if column in facilities.columns and facilities[column].notna().all() and facilities[column].is_unique:
-                return facilities, column
-        return facilities.assign(row_number=np.arange(len(facilities))), "row_number"
+        return read_population(points, column)
 
     def _teams(self, parameters, context):
         if parameters.get(self.REGISTRY) in (None, ""):
@@ -141,7 +128,7 @@ class ReachAlgorithm(PlannerGisAlgorithm):
 
     def compute(self, parameters, context, feedback) -> dict:
         from planner_gis import catalogue as cat  # noqa: PLC0415
-        from planner_gis import reach  # noqa: PLC0415
+        from planner_gis.coverage import assess_living_circle  # noqa: PLC0415
         from planner_gis.zones import read_zones  # noqa: PLC0415
 
         progress = feedback_progress(feedback)
@@ -149,64 +136,35 @@ class ReachAlgorithm(PlannerGisAlgorithm):
         progress(0.2, "reading facilities, population and units")
         catalogue_path = self.parameterAsFile(parameters, self.CATALOGUE, context) if parameters.get(self.CATALOGUE) else None
         catalogue = cat.load_catalogue(catalogue_path)
-        facilities, id_column = self._facility_id(self.read_layer(parameters, self.FACILITIES, context, feedback))
+        facilities = self.read_layer(parameters, self.FACILITIES, context, feedback)
         zone_layer = self.read_layer(parameters, self.ZONES, context, feedback)
         zone_id = self.parameterAsString(parameters, self.ZONE_ID, context) or "unit_id"
         zones = read_zones(zone_layer, zone_id=zone_id, type_column=None, default_type="area")
         population = self._population(parameters, context, feedback)
         teams = self._teams(parameters, context)
         category_column = self.parameterAsString(parameters, self.CATEGORY_FIELD, context) or "category"
-        if category_column not in facilities.columns:
-            raise InputError(f"facilities: no category field '{category_column}'",
-                             fix="choose the field holding catalogue categories (kindergarten, park_5min, ...)")
-        progress(0.25, "facility access points")
         entrances = self.read_layer(parameters, self.ENTRANCES, context, feedback, required=False)
-        access = cat.facility_access_points(facilities, catalogue, category_column=category_column,
-                                            entrances=entrances, id_column=id_column, metric_crs=net.crs,
-                                            unknown="ignore")
-        ignored = access.attrs.get("ignored_categories", {})
+        lc = assess_living_circle(
+            net, facilities, population, zones, catalogue, category_column=category_column,
+            entrances=entrances, teams=teams, max_snap=self.parameterAsDouble(parameters, self.MAX_SNAP, context),
+            progress=feedback_progress(feedback, 25.0, 90.0),
+        )
+        ignored = lc.summary["counts"]["ignored_categories"]
         if ignored:
             feedback.pushWarning("categories not in the catalogue, ignored: "
                                  + ", ".join(f"{k} ({v})" for k, v in ignored.items()))
-        access.index = pd.Index(access["facility_id"].astype(str), name="facility_id")
-        result = reach.compute_coverage(
-            net, access, population, zones, catalogue,
-            category_column="category",
-            population_column="population",
-            zone_id="unit_id",
-            max_snap=self.parameterAsDouble(parameters, self.MAX_SNAP, context),
-            teams=teams,
-            progress=feedback_progress(feedback, 30.0, 90.0),
-        )
-        for key, value in result.summary.items():
+        for key, value in lc.reach.summary.items():
             feedback.pushInfo(f"{key}: {value}")
         progress(0.9, "writing layers")
-        coverage = coverage_with_units(result.coverage, zones, catalogue, result.crs)
         out = {
-            self.COVERAGE: self.write_layer(parameters, self.COVERAGE, context, coverage, feedback,
+            self.COVERAGE: self.write_layer(parameters, self.COVERAGE, context, lc.coverage_units, feedback,
                                             QgsWkbTypes.MultiPolygon),
-            self.UNDERSERVED: self.write_layer(parameters, self.UNDERSERVED, context, result.underserved, feedback,
+            self.UNDERSERVED: self.write_layer(parameters, self.UNDERSERVED, context, lc.underserved, feedback,
                                                QgsWkbTypes.MultiPolygon),
         }
-        unreachable = self.write_layer(parameters, self.UNREACHABLE, context, result.unreachable, feedback,
+        unreachable = self.write_layer(parameters, self.UNREACHABLE, context, lc.unreachable, feedback,
                                        QgsWkbTypes.Point)
         if unreachable is not None:
             out[self.UNREACHABLE] = unreachable
         progress(1.0, "done")
         return out
-
-
-def coverage_with_units(coverage: pd.DataFrame, zones: gpd.GeoDataFrame, catalogue: pd.DataFrame, crs) -> gpd.GeoDataFrame:
-    """The coverage table with each unit's polygon and name, as ``planner-gis reach`` writes it.
-
-    ``zones`` are validated zones (``unit_id``, ``name``); the result has one
-    feature per unit and category, the Chinese category name in
-    ``category_zh``, in ``crs``; it is the layer
-    :func:`planner_gis.webmap.reach_map` takes.
-    """
-    units = zones.to_crs(crs)[["unit_id", "name", "geometry"]]
-    names = dict(zip(catalogue["category"], catalogue["name_zh"]))
-    names.update({f"tier_{t}": f"{t}分钟生活圈(全部设施)" for t in (5, 10, 15)})
-    layer = units.merge(coverage, on="unit_id", how="right")
-    layer.insert(layer.columns.get_loc("category") + 1, "category_zh", layer["category"].map(names).fillna(""))
-    return gpd.GeoDataFrame(layer, geometry="geometry", crs=crs)

@@ -9,8 +9,10 @@ The public API is what this module exports; everything else is internal.
 1
 """
 
-from . import crs, datasets, errors
+from . import catalogue, coverage, crs, datasets, errors, isochrones, network, reach, webmap
 from .audit import AuditResult, audit
+from .catalogue import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
+from .coverage import LivingCircle, assess_living_circle, read_population
 from .crs import (
     bd09_to_wgs84,
     choose_metric_crs,
@@ -32,6 +34,16 @@ from .errors import (
     RegistryError,
 )
 from .io import read_vector
+from .isochrones import isochrones as walk_isochrones
+from .network import WalkNetwork, build_network, load_network, read_network, save_network, snap_points
+from .reach import (
+    ReachResult,
+    compute_coverage,
+    count_within,
+    nearest_distance,
+    population_from_points,
+    population_from_raster,
+)
 from .registry import active_unit_teams, read_registry
 from .webmap import audit_map, reach_map, save_map
 from .zones import read_zones
@@ -41,15 +53,43 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     # modules
+    "catalogue",
+    "coverage",
     "crs",
     "datasets",
     "errors",
+    "isochrones",
+    "network",
+    "reach",
+    "webmap",
     # zones and audit
     "read_zones",
     "read_registry",
     "active_unit_teams",
     "audit",
     "AuditResult",
+    # living circle
+    "load_catalogue",
+    "classify_osm",
+    "classify_poi_types",
+    "facility_access_points",
+    "osm_facilities",
+    "WalkNetwork",
+    "build_network",
+    "read_network",
+    "save_network",
+    "load_network",
+    "snap_points",
+    "nearest_distance",
+    "count_within",
+    "population_from_raster",
+    "population_from_points",
+    "read_population",
+    "compute_coverage",
+    "ReachResult",
+    "assess_living_circle",
+    "LivingCircle",
+    "walk_isochrones",
     # web maps
     "audit_map",
     "reach_map",

@@ -25,6 +25,7 @@ def run_cli(*args, cwd=None):
                           env={**os.environ, "PYTHONIOENCODING": "utf-8"})
 
 
+@pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
     proc = run_cli("demo", "--out", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
@@ -45,6 +46,29 @@ def test_demo_end_to_end(tmp_path):
     assert "unassigned         1" in proc.stdout
     # no temporary files left behind
     assert sorted(p.name for p in out.iterdir()) == ["audit.gpkg", "audit.json", "findings.csv", "workload.csv"]
+    # the demo also runs reach and writes both maps
+    top = tmp_path / "out"
+    assert sorted(p.name for p in top.iterdir()) == ["audit", "audit_map.html", "reach", "reach_map.html"]
+    assert sorted(p.name for p in (top / "reach").iterdir()) == ["coverage.csv", "reach.gpkg", "reach.json"]
+    with open(top / "reach" / "coverage.csv", encoding="utf-8") as fh:
+        cov = list(csv.DictReader(fh))
+    # every unit has a row per catalogue category and tier; shares are covered / population
+    units = {r["unit_id"] for r in cov}
+    assert len(units) == 24 and len(cov) == 24 * (15 + 3)
+    for r in cov:
+        if float(r["population"]) > 0:
+            assert float(r["share"]) == pytest.approx(float(r["covered_population"]) / float(r["population"]))
+    layers = set(pyogrio.list_layers(top / "reach" / "reach.gpkg")[:, 0])
+    assert layers == {"coverage", "underserved", "unreachable", "isochrones"}
+    under = pyogrio.read_dataframe(top / "reach" / "reach.gpkg", layer="underserved")
+    # underserved places of the unassigned unit have no team; the others name theirs
+    assert set(under.loc[under["unit_id"] == "110106101", "team_id"].fillna("")) <= {""}
+    assert (under.loc[under["unit_id"] == "110106001", "team_id"] == "FT-U01").all()
+    for name in ("audit_map.html", "reach_map.html"):
+        html = (top / name).read_text(encoding="utf-8")
+        assert "L.map(" in html, name
+        # the demo note, as text or JSON-escaped inside the map script
+        assert "示意数据" in html or json.dumps("示意数据")[1:-1] in html, name
 
 
 def test_audit_command_options(tmp_path):

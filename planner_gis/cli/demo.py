@@ -1,31 +1,90 @@
-"""``planner-gis demo``: the main jobs on the bundled Fengtai demo data."""
+"""``planner-gis demo``: the main jobs on the bundled Fengtai demo data.
+
+Runs, into ``DIR``:
+
+1. the zone audit (``DIR/audit/``), as ``planner-gis audit`` would;
+2. the living-circle reach on the synthetic demo city (``DIR/reach/``), as
+   ``planner-gis reach`` would, naming the team of each underserved place and
+   drawing isochrones around middle schools and health centres;
+3. the two web maps, ``DIR/audit_map.html`` and ``DIR/reach_map.html``.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from .. import datasets
-from ..audit import audit
+
+#: Categories whose facilities get isochrones in the demo (few, large facilities).
+DEMO_ISOCHRONE_CATEGORIES = ("middle_school", "health_centre")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the audit (and reach, maps) on the bundled Fengtai demo data",
-                       description="Runs the audit on the bundled Fengtai demo (schematic units, invented "
-                                   f"registry) as of {datasets.DEMO_AS_OF}.")
+    p = sub.add_parser(
+        "demo", help="run audit, reach and web maps on the bundled Fengtai demo data",
+        description="Runs the audit, the living-circle reach and both web maps on the bundled Fengtai demo "
+                    "(schematic units, invented registry, synthetic city) as of "
+                    f"{datasets.DEMO_AS_OF}. Demo data only: not for planning decisions.")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--as-of", default=datasets.DEMO_AS_OF, metavar="YYYY-MM-DD",
-                   help=f"audit date (default {datasets.DEMO_AS_OF})")
+                   help=f"audit and registry date (default {datasets.DEMO_AS_OF})")
+    p.add_argument("--skip-reach", action="store_true", help="run the audit and its map only")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._common import prepare_out_dir
-    from .audit import OUTPUTS, print_summary, write_audit
+    from .._progress import scaled
+    from ..audit import audit
+    from ..catalogue import load_catalogue
+    from ..coverage import assess_living_circle, read_population
+    from ..io import read_vector
+    from ..network import read_network
+    from ..registry import active_unit_teams
+    from ..webmap import DEMO_NOTE, audit_map, reach_map, save_map
+    from ..zones import read_zones
+    from . import audit as audit_cli
+    from . import reach as reach_cli
+    from ._common import prepare_out_dir, progress_bar
 
-    out = prepare_out_dir(args.out, [f"audit/{o}" for o in OUTPUTS], [])
+    outputs = [f"audit/{o}" for o in audit_cli.OUTPUTS] + ["audit_map.html"]
+    if not args.skip_reach:
+        outputs += [f"reach/{o}" for o in reach_cli.OUTPUTS] + ["reach_map.html"]
+    out = prepare_out_dir(args.out, outputs, [])
+    outline = datasets.load_demo_outline()
+    units = read_zones(datasets.demo_units_path())
+    registry = datasets.load_demo_registry()
+
     print("== audit (schematic units, demo registry)")
-    result = audit(datasets.demo_units_path(), datasets.demo_registry_path(), as_of=args.as_of,
-                   outline=datasets.demo_outline_path())
-    write_audit(result, out / "audit")
-    print_summary(result, out / "audit")
+    result = audit(units, registry, as_of=args.as_of, outline=outline)
+    audit_cli.write_audit(result, out / "audit")
+    audit_cli.print_summary(result, out / "audit")
+    save_map(audit_map(result, outline=outline, note=DEMO_NOTE), out / "audit_map.html")
+    print(f"  map: {out / 'audit_map.html'}")
+    if args.skip_reach:
+        return 0
+
+    print("== living-circle reach (SYNTHETIC network, facilities and population)")
+    catalogue = load_catalogue()
+    with progress_bar("reach") as bar:
+        net = read_network(datasets.demo_network_path(), progress=scaled(bar, 0.0, 0.2))
+        lc = assess_living_circle(
+            net,
+            read_vector(datasets.demo_facilities_path()),
+            read_population(datasets.demo_population_path(), metric_crs=net.crs),
+            units,
+            catalogue,
+            entrances=read_vector(datasets.demo_entrances_path()),
+            teams=active_unit_teams(registry, args.as_of),
+            isochrone_categories=DEMO_ISOCHRONE_CATEGORIES,
+            progress=scaled(bar, 0.2, 1.0),
+        )
+    inputs = {"network": str(datasets.demo_network_path()), "facilities": str(datasets.demo_facilities_path()),
+              "population": str(datasets.demo_population_path()), "zones": str(datasets.demo_units_path()),
+              "teams": str(datasets.demo_registry_path()), "as_of": args.as_of, "catalogue": None,
+              "entrances": str(datasets.demo_entrances_path())}
+    reach_cli.write_reach(lc, out / "reach", inputs)
+    reach_cli.print_summary(lc, catalogue, 200.0, out / "reach")
+    save_map(reach_map(lc.coverage_units, lc.underserved, lc.isochrones, category="tier_15", outline=outline,
+                       note=DEMO_NOTE), out / "reach_map.html")
+    print(f"  map: {out / 'reach_map.html'}")
     return 0

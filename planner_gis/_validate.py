@@ -37,7 +37,7 @@ def require_columns(df: pd.DataFrame, columns: Sequence[str], source: str, hint:
     if missing:
         have = ", ".join(str(c) for c in df.columns if c != "geometry")
         raise InputError(
-            f"{source}: missing column(s) {', '.join(missing)} (columns present: {have})",
+            f"{source}: missing column(s) {', '.join(repr(str(c)) for c in missing)} (columns present: {have})",
             fix=hint or "rename the columns or say which column to use",
         )
 

@@ -33,6 +33,7 @@ import pandas as pd
 from pyproj import CRS
 
 from ._progress import ProgressCallback, report, scaled
+from ._validate import require_columns
 from .errors import InputError
 
 COVERAGE_COLUMNS = ["unit_id", "category", "tier_min", "threshold_m", "population", "covered_population", "share"]
@@ -105,13 +106,9 @@ def read_population(
         label = str(path)
     else:
         layer, label = source, "population layer"
-    if column not in layer.columns:
-        have = ", ".join(str(c) for c in layer.columns if c != layer.geometry.name)
-        raise InputError(
-            f"{label}: no population column '{column}' (columns present: {have})",
-            fix="name the column holding residents per feature (CLI: --population-column), "
-                "or give a population raster (.tif)",
-        )
+    require_columns(layer, [column], label,
+                    hint="name the column holding residents per feature (CLI: --population-column), "
+                         "or give a population raster (.tif)")
     return population_from_points(layer, column)
 
 
@@ -263,12 +260,6 @@ def assess_living_circle(
                          fix=f"choose from {', '.join(catalogue['category'])}")
     if len(facilities) == 0:
         raise InputError("the facility layer has no features", fix="check the file and layer")
-    if category_column not in facilities.columns:
-        have = ", ".join(str(c) for c in facilities.columns if c != facilities.geometry.name)
-        raise InputError(
-            f"facilities: no category column '{category_column}' (columns present: {have})",
-            fix="name the column holding the facility category (CLI: --category-column)",
-        )
     if not {"unit_id", "name", "level"} <= set(zones.columns):
         zones = read_zones(zones, zone_id=zone_id, type_column=None, default_type="area")
 

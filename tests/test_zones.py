@@ -51,7 +51,7 @@ def test_duplicate_ids_listed():
 
 def test_missing_id_column_lists_columns_and_option():
     g = _layer(["a"], [box(0, 0, 1, 1)]).rename(columns={"unit_id": "code"})
-    with pytest.raises(InputError, match=r"missing column\(s\) unit_id.*code.*zone_id"):
+    with pytest.raises(InputError, match=r"missing column\(s\) 'unit_id'.*code.*zone_id"):
         read_zones(g)
     assert read_zones(g, zone_id="code")["unit_id"].tolist() == ["a"]
 

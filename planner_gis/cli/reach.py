@@ -166,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
     from .._progress import report, scaled
     from ..catalogue import load_catalogue, osm_facilities
     from ..coverage import assess_living_circle, read_population
+    from .._validate import require_columns
     from ..io import read_vector
     from ..network import read_network
     from ..zones import read_zones
@@ -205,12 +206,8 @@ def run(args: argparse.Namespace) -> int:
             if len(facilities) == 0:
                 raise InputError(f"{fac_path}: the facility layer has no features", fix="check the file and layer")
             category_column, facility_id = args.category_column, args.facility_id
-            if category_column not in facilities.columns:
-                have = ", ".join(str(c) for c in facilities.columns if c != facilities.geometry.name)
-                raise InputError(
-                    f"{fac_path}: no category column '{category_column}' (columns present: {have})",
-                    fix="name the column holding the facility category with --category-column",
-                )
+            require_columns(facilities, [category_column], str(fac_path),
+                            hint="name the column holding the facility category with --category-column")
         entrances = read_vector(args.entrances) if args.entrances else None
         lc = assess_living_circle(
             net, facilities, population, zones, catalogue, category_column=category_column,

@@ -41,6 +41,7 @@ street:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
@@ -548,18 +549,105 @@ def zone_membership(xy: np.ndarray, zones: gpd.GeoSeries) -> tuple[np.ndarray, n
     return np.concatenate(pts), np.concatenate(zs)
 
 
+def _cell_size(population: gpd.GeoDataFrame, cell_size: Optional[float]) -> tuple[float, float]:
+    if cell_size is not None:
+        return float(cell_size), float(cell_size)
+    w, h = population.attrs.get("cell_size", (100.0, 100.0))
+    return float(w), float(h)
+
+
 def _cells(population: gpd.GeoDataFrame, cell_size: Optional[float]) -> np.ndarray:
     """Polygons drawn for population origins: polygons as given, points as square cells."""
     geoms = np.asarray(population.geometry.values, dtype=object)
     out = geoms.copy()
     is_pt = shapely.get_type_id(geoms) == 0
     if is_pt.any():
-        if cell_size is not None:
-            w = h = float(cell_size)
-        else:
-            w, h = population.attrs.get("cell_size", (100.0, 100.0))
+        w, h = _cell_size(population, cell_size)
         x, y = shapely.get_x(geoms[is_pt]), shapely.get_y(geoms[is_pt])
         out[is_pt] = shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+    return out
+
+
+def cell_lattice(xy: np.ndarray, w: float, h: float,
+                 tol: float = 1e-3) -> Optional[tuple[np.ndarray, np.ndarray, float, float]]:
+    """Column/row numbers of points that are the centres of one ``w`` x ``h`` grid.
+
+    Returns ``(i, j, x0, y0)`` with ``x = x0 + i * w`` and ``y = y0 + j * h``
+    (within ``tol`` metres) for every point, or None if the points are not
+    on such a lattice (e.g. a raster reprojected from another CRS, or
+    scattered building points).
+
+    >>> i, j, x0, y0 = cell_lattice(np.array([[50.0, 50], [250, 50], [150, 350]]), 100, 100)
+    >>> i.tolist(), j.tolist(), x0, y0
+    ([0, 2, 1], [0, 0, 3], 50.0, 50.0)
+    >>> cell_lattice(np.array([[50.0, 50], [120, 50]]), 100, 100) is None
+    True
+    """
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    if len(xy) == 0 or not (w > 0 and h > 0) or not np.isfinite(xy).all():
+        return None
+    x0, y0 = float(xy[0, 0]), float(xy[0, 1])
+    fi = (xy[:, 0] - x0) / w
+    fj = (xy[:, 1] - y0) / h
+    i, j = np.rint(fi), np.rint(fj)
+    if np.abs(fi - i).max() * w > tol or np.abs(fj - j).max() * h > tol:
+        return None
+    if max(np.abs(i).max(), np.abs(j).max()) > 2**30:
+        return None
+    return i.astype(np.int64), j.astype(np.int64), x0, y0
+
+
+def _raster_env(active: bool) -> Any:
+    """One rasterio environment around many :func:`lattice_union` calls (cheaper than one each)."""
+    if not active:
+        return contextlib.nullcontext()
+    import rasterio
+
+    return rasterio.Env()
+
+
+def lattice_union(i: np.ndarray, j: np.ndarray, x0: float, y0: float, w: float, h: float) -> Any:
+    """The union of the ``w`` x ``h`` cells centred at ``(x0 + i*w, y0 + j*h)``, as one geometry.
+
+    The cells are burnt into a small grid and traced with
+    :func:`rasterio.features.shapes`, which is much faster than a polygon
+    union and gives outlines with vertices only at corners.
+
+    >>> g = lattice_union(np.array([0, 1, 3]), np.array([0, 0, 0]), 5.0, 5.0, 10, 10)
+    >>> g.geom_type, g.area, len(shapely.get_coordinates(g))
+    ('MultiPolygon', 300.0, 10)
+    """
+    from affine import Affine
+    from rasterio.features import shapes
+
+    i = np.asarray(i, dtype=np.int64)
+    j = np.asarray(j, dtype=np.int64)
+    if len(i) == 0:
+        return shapely.Polygon()
+    i0, j1 = int(i.min()), int(j.max())
+    grid = np.zeros((j1 - int(j.min()) + 1, int(i.max()) - i0 + 1), dtype=np.uint8)
+    grid[j1 - j, i - i0] = 1
+    transform = Affine(w, 0.0, x0 + (i0 - 0.5) * w, 0.0, -h, y0 + (j1 + 0.5) * h)
+    coords: list = []
+    ring_len: list = []
+    rings_per_poly: list = []
+    for geom, _ in shapes(grid, mask=grid.view(bool), connectivity=4, transform=transform):
+        rings = geom["coordinates"]
+        rings_per_poly.append(len(rings))
+        for r in rings:
+            ring_len.append(len(r))
+            coords.extend(r)
+    ring_off = np.zeros(len(ring_len) + 1, dtype=np.int64)
+    np.cumsum(ring_len, out=ring_off[1:])
+    poly_off = np.zeros(len(rings_per_poly) + 1, dtype=np.int64)
+    np.cumsum(rings_per_poly, out=poly_off[1:])
+    out = shapely.from_ragged_array(
+        shapely.GeometryType.MULTIPOLYGON, np.asarray(coords, dtype=np.float64),
+        (ring_off, poly_off, np.array([0, len(rings_per_poly)], dtype=np.int64)))[0]
+    if len(rings_per_poly) == 1:
+        out = shapely.get_geometry(out, 0)
+    if not shapely.is_valid(out):
+        out = shapely.make_valid(out)
     return out
 
 
@@ -702,27 +790,36 @@ def compute_coverage(
     report(progress, 0.75, "underserved areas")
     under_rows = []
     if underserved and len(p_idx):
-        cells = _cells(pop, cell_size)
+        lattice = None
+        if (shapely.get_type_id(np.asarray(pop.geometry.values, dtype=object)) == 0).all():
+            cw, ch = _cell_size(pop, cell_size)
+            lattice = cell_lattice(oxy, cw, ch)
+        cells = _cells(pop, cell_size) if lattice is None else None
         zgeom = np.asarray(zm.values, dtype=object)
-        for j, row in cat.iterrows():
-            miss = ~covered[p_idx, j] & (w_pair > 0)
-            if not miss.any():
-                continue
-            zz, pp = z_idx[miss], p_idx[miss]
-            order = np.argsort(zz, kind="stable")
-            zz, pp = zz[order], pp[order]
-            bounds = np.flatnonzero(np.diff(zz)) + 1
-            for zg, pg in zip(np.split(zz, bounds), np.split(pp, bounds)):
-                z = int(zg[0])
-                shape = shapely.union_all(cells[pg])
-                clipped = shapely.intersection(shape, zgeom[z])
-                if shapely.is_empty(clipped):
-                    clipped = shape
-                under_rows.append({"unit_id": unit_ids[z], "category": row["category"],
-                                   "tier_min": int(row["tier_min"]),
-                                   "threshold_m": float(row["threshold_m"]),
-                                   "population": float(weights[pg].sum()), "geometry": clipped})
-            report(progress, 0.75 + 0.2 * (j + 1) / n_cat, f"underserved: {row['category']}")
+        with _raster_env(lattice is not None):
+            for j, row in cat.iterrows():
+                miss = ~covered[p_idx, j] & (w_pair > 0)
+                if not miss.any():
+                    continue
+                zz, pp = z_idx[miss], p_idx[miss]
+                order = np.argsort(zz, kind="stable")
+                zz, pp = zz[order], pp[order]
+                bounds = np.flatnonzero(np.diff(zz)) + 1
+                for zg, pg in zip(np.split(zz, bounds), np.split(pp, bounds)):
+                    z = int(zg[0])
+                    if lattice is not None:
+                        li, lj, lx0, ly0 = lattice
+                        shape = lattice_union(li[pg], lj[pg], lx0, ly0, cw, ch)
+                    else:
+                        shape = shapely.union_all(cells[pg])
+                    clipped = shapely.intersection(shape, zgeom[z])
+                    if shapely.is_empty(clipped):
+                        clipped = shape
+                    under_rows.append({"unit_id": unit_ids[z], "category": row["category"],
+                                       "tier_min": int(row["tier_min"]),
+                                       "threshold_m": float(row["threshold_m"]),
+                                       "population": float(weights[pg].sum()), "geometry": clipped})
+                report(progress, 0.75 + 0.2 * (j + 1) / n_cat, f"underserved: {row['category']}")
     under = gpd.GeoDataFrame(
         under_rows or {"unit_id": [], "category": [], "tier_min": [], "threshold_m": [],
                        "population": [], "geometry": []},

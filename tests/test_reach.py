@@ -360,3 +360,68 @@ def test_coverage_reports_progress():
     compute_coverage(net, facilities, pop, zones, catalogue, population_column="pop",
                      progress=lambda f, m: seen.append(f))
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+
+
+# ----------------------------------------------------------------------------- underserved cells
+
+
+def test_lattice_union_equals_shapely_union_of_cells_with_holes():
+    from planner_gis.reach import cell_lattice, lattice_union
+
+    rng = np.random.default_rng(3)
+    w, h = 100.0, 50.0
+    grid = rng.random((30, 40)) < 0.6  # ragged blobs with holes of many sizes and diagonal touches
+    jj, ii = np.nonzero(grid)
+    x = 418_500.0 + (ii + 0.5) * w
+    y = 4_418_200.0 - (jj + 0.5) * h
+    lat = cell_lattice(np.c_[x, y], w, h)
+    assert lat is not None
+    got = lattice_union(*lat, w, h)
+    ref = shapely.union_all(shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+    assert shapely.is_valid(got)
+    assert got.area == pytest.approx(grid.sum() * w * h)
+    assert shapely.symmetric_difference(got, ref).area == pytest.approx(0.0, abs=1e-3)
+    # outlines keep corners only: never more vertices than the polygon union
+    assert shapely.get_num_coordinates(got) <= shapely.get_num_coordinates(ref)
+
+
+def test_cell_lattice_refuses_scattered_points():
+    from planner_gis.reach import cell_lattice
+
+    assert cell_lattice(np.array([[0.0, 0], [100, 0], [250.5, 0]]), 100, 100) is None
+    assert cell_lattice(np.array([[0.0, 0], [100, 0], [200, 0.01]]), 100, 100, tol=1e-3) is None
+    i, j, _, _ = cell_lattice(np.array([[0.0, 0], [-100, 300]]), 100, 100)
+    assert i.tolist() == [0, -1] and j.tolist() == [0, 3]
+
+
+def test_underserved_cells_from_raster_match_the_union_of_squares(tmp_path):
+    """Raster origins take the grid-tracing path; compare with squares unioned by shapely."""
+    rasterio = pytest.importorskip("rasterio")
+    from affine import Affine
+
+    rng = np.random.default_rng(5)
+    data = np.where(rng.random((12, 20)) < 0.7, rng.integers(1, 50, (12, 20)), 0).astype("float32")
+    p = tmp_path / "pop.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=20, height=12, count=1, dtype="float32",
+                       crs=UTM, transform=Affine(50.0, 0, 0.0, 0, -50.0, 300.0), nodata=0) as ds:
+        ds.write(data, 1)
+    pop = population_from_raster(p)
+    net = WalkNetwork(UTM, np.array([[0.0, 0], [1000, 0]]), [0], [1])
+    facilities = gpd.GeoDataFrame({"category": ["shop"]}, geometry=[Point(100, 0)], crs=UTM)
+    zones = gpd.GeoDataFrame({"unit_id": ["W", "E"]},
+                             geometry=[box(0, -300, 430, 300), box(430, -300, 1000, 300)], crs=UTM)
+    catalogue = pd.DataFrame({"category": ["shop"], "name_zh": ["便利店"], "tier_min": [5],
+                              "threshold_m": [300.0]})
+    res = compute_coverage(net, facilities, pop, zones, catalogue)
+    us = res.underserved.set_index("unit_id")
+    x, y = pop.geometry.x.to_numpy(), pop.geometry.y.to_numpy()
+    # reference by hand: street along y=0, shop at x=100: distance |y| + |x - 100|, and cells
+    # more than max_snap=200 m off the street are unreachable (so underserved too)
+    far = ((np.abs(y) + np.abs(x - 100)) > 300) | (np.abs(y) > 200)
+    assert 0 < far.sum() < len(far)
+    for uid, (x0, x1) in {"W": (0, 430), "E": (430, 1000)}.items():
+        sel = far & (x >= x0) & (x <= x1)
+        assert us.loc[uid, "population"] == pytest.approx(pop["population"].to_numpy()[sel].sum())
+        sq = shapely.box(x[sel] - 25, y[sel] - 25, x[sel] + 25, y[sel] + 25)
+        ref = shapely.intersection(shapely.union_all(sq), box(x0, -300, x1, 300))
+        assert shapely.symmetric_difference(us.loc[uid, "geometry"], ref).area == pytest.approx(0, abs=1e-3)

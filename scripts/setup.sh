@@ -21,7 +21,7 @@ if [ "${PLANNER_GIS_SKIP_APT:-0}" != "1" ]; then
   if [ -n "$missing" ]; then
     echo "== apt-get install:$missing"
     $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $missing
   fi
 fi
 

@@ -104,6 +104,12 @@ class AuditResult:
     crs: CRS
     as_of: dt.date
 
+    def repaired_units(self) -> list[str]:
+        """Ids of units whose invalid geometry was repaired on reading (``make_valid=True``)."""
+        if "repaired" not in self.units.columns:
+            return []
+        return [str(u) for u in self.units.loc[self.units["repaired"].astype(bool), "unit_id"]]
+
     def summary(self) -> dict:
         """Counts of findings by kind (all kinds, zeros included) and of units by status."""
         kinds = self.findings["kind"].value_counts()
@@ -112,6 +118,7 @@ class AuditResult:
             "as_of": self.as_of.isoformat(),
             "crs": crs_label(self.crs),
             "units": int(len(self.units)),
+            "repaired_units": self.repaired_units(),
             "findings": {k: int(kinds.get(k, 0)) for k in FINDING_KINDS},
             "status": {s: int(status.get(s, 0)) for s in STATUSES},
         }

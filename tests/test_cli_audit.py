@@ -144,3 +144,32 @@ def test_unknown_unit_type_exit_2(tmp_path, capsys):
     assert main(["audit", str(tmp_path / "z.gpkg"), "--teams", str(datasets.demo_registry_path()),
                  "--out", str(tmp_path / "o")]) == 2
     assert "110106004 ('county')" in capsys.readouterr().err
+
+
+def test_make_valid_gcj02_and_encoding_options(tmp_path, capsys):
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    from planner_gis.crs import convert_gdf
+
+    g = gpd.read_file(datasets.demo_units_path()).drop(columns="geometry_quality")
+    bow = g.geometry.iloc[5]
+    x0, y0, x1, y1 = bow.bounds
+    g.loc[5, "geometry"] = Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])  # a bow-tie
+    gcj = convert_gdf(g, "wgs84", "gcj02")
+    gcj.to_file(tmp_path / "units_gcj.shp", encoding="GBK")
+    (tmp_path / "units_gcj.cpg").unlink(missing_ok=True)
+    args = ["audit", str(tmp_path / "units_gcj.shp"), "--teams", str(datasets.demo_registry_path()),
+            "--as-of", datasets.DEMO_AS_OF]
+    assert main(args + ["--out", str(tmp_path / "a")]) == 2
+    assert "110106006: Self-intersection" in capsys.readouterr().err
+    assert main(args + ["--out", str(tmp_path / "b"), "--make-valid", "--coords", "gcj02", "--encoding", "GBK"]) == 0
+    assert "repaired invalid geometry of unit(s): 110106006" in capsys.readouterr().out
+    units = pyogrio.read_dataframe(tmp_path / "b" / "audit.gpkg", layer="units")
+    assert "东高地街道" in set(units["name"])
+    assert json.loads((tmp_path / "b" / "audit.json").read_text(encoding="utf-8"))["repaired_units"] == ["110106006"]
+    # converted back from GCJ-02, the units sit where the WGS84 originals are (< 0.5 m)
+    ref = gpd.read_file(datasets.demo_units_path()).to_crs(units.crs).set_index("unit_id")
+    got = units.set_index("unit_id")
+    shift = got.geometry.centroid.distance(ref.geometry.centroid)
+    assert shift.drop("110106006").max() < 0.5

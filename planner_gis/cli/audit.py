@@ -31,6 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-area", type=float, default=100.0, metavar="M2",
                    help="ignore gaps and overlaps smaller than this (default 100 m2)")
     p.add_argument("--metric-crs", metavar="EPSG", help="CRS for areas (default: CGCS2000 GK zone / UTM)")
+    p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"),
+                   help="ZONES coordinates are GCJ-02 (Amap, Tencent) or BD-09 (Baidu): convert them to WGS84")
+    p.add_argument("--encoding", metavar="ENC",
+                   help="attribute encoding of ZONES, e.g. GBK (default: detected for shapefiles)")
+    p.add_argument("--make-valid", action="store_true",
+                   help="repair invalid unit polygons instead of stopping (repaired units are listed)")
     p.set_defaults(handler=run)
 
 
@@ -55,9 +61,15 @@ def print_summary(result: AuditResult, out: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     from ._common import prepare_out_dir
 
+    from ..zones import read_zones
+
     out = prepare_out_dir(args.out, OUTPUTS, [args.zones, args.teams, args.outline])
+    units = read_zones(args.zones, zone_id=args.zone_id, encoding=args.encoding, coords=args.coords,
+                       make_valid=args.make_valid)
+    if units.attrs.get("repaired"):
+        print(f"repaired invalid geometry of unit(s): {', '.join(units.attrs['repaired'])}")
     result = audit(
-        args.zones, args.teams, as_of=args.as_of, outline=args.outline, expiring_days=args.expiring_days,
+        units, args.teams, as_of=args.as_of, outline=args.outline, expiring_days=args.expiring_days,
         max_units=args.max_units, min_area=args.min_area, metric_crs=args.metric_crs, zone_id=args.zone_id,
     )
     write_audit(result, out)

@@ -17,7 +17,7 @@ from .. import __version__
 from ..errors import PlannerGisError
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ("audit", "reach", "webmap", "demo")
+COMMAND_MODULES = ("audit", "network", "reach", "webmap", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -98,6 +98,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--facility-id", metavar="COL",
                    help=f"facility id column (default: the first of {', '.join(ID_CANDIDATES)}, else row number)")
     p.add_argument("--metric-crs", metavar="EPSG", help="metric CRS (default: CGCS2000 GK zone / UTM)")
+    p.add_argument("--drop-disconnected", action="store_true",
+                   help="keep only the largest connected piece of the network (points near the others "
+                        "become unreachable)")
     p.set_defaults(handler=run)
 
 
@@ -191,7 +194,8 @@ def run(args: argparse.Namespace) -> int:
 
     with progress_bar("reach") as bar:
         report(bar, 0.0, "reading the network")
-        net = read_network(args.network, metric_crs=args.metric_crs, progress=scaled(bar, 0.0, 0.25))
+        net = read_network(args.network, metric_crs=args.metric_crs, drop_disconnected=args.drop_disconnected,
+                           progress=scaled(bar, 0.0, 0.25))
         report(bar, 0.25, "reading zones, population, facilities")
         zones = read_zones(args.zones, zone_id=args.zone_id, type_column=None, default_type="area")
         population = read_population(args.population, args.population_column, net.crs)

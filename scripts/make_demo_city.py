@@ -34,13 +34,24 @@ Model (see ``data/demo/README.md``):
   every other arterial (bridges);
 * voids without local streets: the former Nanyuan airport and the Fengtai
   West marshalling yard; parks of 5 ha and more carve out their streets;
+* land use: residential compounds on a share of 400 m parcels that grows
+  with density (a smooth random field groups them into neighbourhoods); the
+  rest of the land (offices, factories, campuses, green belts) houses 2 % of
+  what its density suggests;
 * residents: a sum of density peaks, highest in the north-east
-  (方庄/右安门/马家堡), low in the hills, only in cells within 120 m of a
-  street and outside parks, river and voids, with log-normal noise;
-* facilities: drawn cell by cell with probability proportional to residents,
-  one per a typical number of residents per category; in three
-  *deliberately underserved* discs some categories are left out (listed in
-  :data:`UNDERSERVED`).
+  (方庄/右安门/马家堡), low in the hills, times the land use, only in cells
+  within 120 m of a street and outside parks, river and voids, with
+  log-normal noise;
+* facilities: one per a number of residents taken from the service
+  populations of GB 50180-2018 (:data:`PEOPLE_PER`, :data:`PARKS`). They are
+  sited where residents lack them: community service centres of each circle
+  first (:data:`CIRCLE_PEOPLE`; each category stands at most of them), then
+  planned draws weighted by the uncovered residents of the catchment (a
+  Manhattan-distance diamond: the streets form a grid) to the power
+  :data:`SITING_POWER`, and some draws by residents alone. Each side of the
+  river plans its own share, so the hill towns get some, thinly spread. In
+  three *deliberately underserved* discs some categories are left out
+  (listed in :data:`UNDERSERVED`).
 
 Usage::
 
@@ -115,30 +126,59 @@ NAMED_PARKS = [
     ("园博园(示意)", 116.180, 39.874, 1100, 800),
     ("万芳亭公园(示意)", 116.400, 39.858, 300, 250),
 ]
-#: People per facility, by category (parks are placed separately). Roughly Beijing's
-#: provision: a kindergarten per 4,000 residents, a primary school per 15,000, ...
+#: Residents per facility, by category (parks are placed separately), from the service
+#: populations of GB 50180-2018: a 5-minute living circle serves 5,000-12,000 residents, a
+#: 10-minute one 15,000-25,000, a 15-minute one 50,000-100,000 (Table 3.0.4), and the
+#: facility lists of Tables B.0.1-B.0.2 say which circle provides what. Shops and fitness
+#: grounds are more numerous, as in Beijing; hospitals count with the health centres.
 PEOPLE_PER = {
+    # 5-minute circle (5,000-12,000 residents): one or two per circle
     "kindergarten": 4_000,
-    "elderly_daycare": 5_000,
+    "elderly_daycare": 4_500,
     "health_station": 4_000,
-    "convenience_store": 1_000,
-    "outdoor_fitness": 1_500,
-    "primary_school": 15_000,
-    "food_market": 8_000,
-    "middle_school": 30_000,
-    "health_centre": 40_000,
+    "convenience_store": 1_800,
+    "outdoor_fitness": 2_000,
+    # 10-minute circle (15,000-25,000): one or two per circle
+    "primary_school": 11_000,
+    "food_market": 10_000,
+    # 15-minute circle (50,000-100,000): two or three per circle
+    "middle_school": 25_000,
+    "health_centre": 30_000,
     "elderly_home": 30_000,
-    "culture_centre": 40_000,
-    "sports_centre": 60_000,
+    "culture_centre": 30_000,
+    "sports_centre": 35_000,
 }
-#: Parks per category: (people per park, min ha, max ha).
+#: Parks per category: (residents per park, min ha, max ha). GB 50180-2018 Table 4.0.7:
+#: at least 0.4 ha within 300 m, 1 ha within 500 m, 5 ha within 800-1000 m.
 PARKS = {
     "park_5min": (6_000, 0.45, 0.95),
-    "park_10min": (25_000, 1.2, 4.5),
-    "park_15min": (100_000, 5.5, 16.0),
+    "park_10min": (18_000, 1.2, 4.5),
+    "park_15min": (50_000, 5.5, 14.0),
 }
-#: Candidate draws per planned facility (Mitchell's best candidate): spreads them out.
-CANDIDATES = 4
+#: Share of the facilities of each tier sited by the planner (coverage-seeking draw); the
+#: rest follow the residents only (several shops on one busy block, a school next to
+#: another). Planned sites are drawn with probability proportional to the uncovered
+#: residents of the catchment raised to :data:`SITING_POWER`: mostly where many residents
+#: still lack one, sometimes not; thinly settled fringes come last.
+PLANNED = {5: 0.85, 10: 0.9, 15: 0.9}
+SITING_POWER = 6.0
+#: Residents per community service centre of each living circle (GB 50180-2018 Table 3.0.4:
+#: 5,000-12,000, 15,000-25,000, 50,000-100,000); the centres are sited like planned
+#: facilities, and each facility category of the circle stands at a share CO_LOCATED of
+#: them before its other facilities are sited.
+CIRCLE_PEOPLE = {5: 8_000, 10: 20_000, 15: 75_000}
+CO_LOCATED = 0.8
+#: Walking detours, the facility's setback and the cell-centre snap, in metres: a catchment
+#: is taken as the cells whose centres are within ``threshold - MARGIN`` in Manhattan
+#: distance (the streets form a north-south / east-west grid).
+MARGIN = 100.0
+#: Land use: residential compounds cover a share of the land that grows with density; the
+#: rest (offices, factories, campuses, green belts) houses this fraction of the residents
+#: its density would suggest (dormitories, old villages).
+NONRESIDENTIAL_FACTOR = 0.02
+PARCEL = 4  # land-use parcels of 4 x 4 cells (400 m)
+#: Residential share of the land: a + b * relative density, clipped to [lo, hi].
+RES_SHARE = (0.02, 0.35, 0.04, 0.4)
 #: Deliberately underserved discs: (name, lon, lat, radius m, categories left out).
 UNDERSERVED = [
     ("花乡 west (示意)", 116.300, 39.825, 1500,
@@ -307,6 +347,167 @@ def make_streets(area: Area, rng: np.random.Generator, parks: list[shapely.Geome
     return out
 
 
+# ----------------------------------------------------------------------------- grid and land use
+
+
+class Grid:
+    """The 100 m population grid over the area: transform, shape, cell centres, inside mask."""
+
+    def __init__(self, area: Area):
+        minx, miny, maxx, maxy = area.outline.bounds
+        x0 = math.floor(minx / CELL) * CELL
+        y1 = math.ceil(maxy / CELL) * CELL
+        ncol = int(math.ceil((maxx - x0) / CELL))
+        nrow = int(math.ceil((y1 - miny) / CELL))
+        self.transform = Affine(CELL, 0.0, x0, 0.0, -CELL, y1)
+        self.shape = (nrow, ncol)
+        cx = x0 + (np.arange(ncol) + 0.5) * CELL
+        cy = y1 - (np.arange(nrow) + 0.5) * CELL
+        self.X, self.Y = np.meshgrid(cx, cy)
+        self.inside = rasterize([(area.outline, 1)], out_shape=self.shape, transform=self.transform,
+                                fill=0, dtype="uint8").astype(bool)
+
+    def burn(self, geoms: Sequence[shapely.Geometry], all_touched: bool = False) -> np.ndarray:
+        """Boolean mask of the cells whose centre (or any part, ``all_touched``) is in ``geoms``."""
+        geoms = [g for g in geoms if g is not None and not g.is_empty]
+        if not geoms:
+            return np.zeros(self.shape, dtype=bool)
+        return rasterize([(g, 1) for g in geoms], out_shape=self.shape, transform=self.transform, fill=0,
+                         dtype="uint8", all_touched=all_touched).astype(bool)
+
+    def disc(self, lon: float, lat: float, r: float) -> np.ndarray:
+        ux, uy = _to_metric([(lon, lat)])[0]
+        return (self.X - ux) ** 2 + (self.Y - uy) ** 2 <= r * r
+
+
+def relative_density(area: Area, grid: Grid) -> np.ndarray:
+    """Smooth resident density per cell (peaks; lower in the hills), before land use and noise."""
+    dens = area.density(grid.X, grid.Y)
+    hills = shapely.contains_xy(area.hills, grid.X, grid.Y)
+    return np.where(hills, dens * 0.6, dens)
+
+
+def make_land_use(area: Area, rng: np.random.Generator, grid: Grid) -> np.ndarray:
+    """Residents per cell relative to the density: 1 in residential compounds, less elsewhere.
+
+    Land is residential in 400 m parcels, more often where the density is high
+    (about 80 % of the core, 20 % of the fringe); a smooth random field at the
+    1-2 km scale makes whole neighbourhoods residential or not (industrial
+    estates, campuses, green belts). The deliberately underserved discs are
+    residential: they are gaps in provision, not empty land.
+    """
+    from scipy.ndimage import gaussian_filter
+    from scipy.special import ndtr
+
+    dn = np.clip(relative_density(area, grid), 0.0, 1.0)
+    smooth = gaussian_filter(rng.normal(size=grid.shape), sigma=6.0)
+    smooth = smooth / max(float(smooth.std()), 1e-9)
+    rows, cols = np.indices(grid.shape)
+    parcels = rng.normal(size=(grid.shape[0] // PARCEL + 1, grid.shape[1] // PARCEL + 1))
+    u = ndtr((0.7 * smooth + 0.7 * parcels[rows // PARCEL, cols // PARCEL]) / math.sqrt(0.98))
+    residential = u < np.clip(RES_SHARE[0] + RES_SHARE[1] * dn, RES_SHARE[2], RES_SHARE[3])
+    for _n, lon, lat, r, _cats in UNDERSERVED:
+        residential |= grid.disc(lon, lat, r)
+    return np.where(residential, 1.0, NONRESIDENTIAL_FACTOR)
+
+
+def _diamond(radius_m: float) -> np.ndarray:
+    """Chance that a cell at a Manhattan offset is covered: 1 well inside ``radius_m``, 0 outside.
+
+    The chance falls linearly over one cell around ``radius_m`` (where a cell
+    is covered depends on where its residents meet the streets).
+
+    >>> _diamond(200.0)[2].round(2).tolist()
+    [0.5, 1.0, 1.0, 1.0, 0.5]
+    """
+    k = max(0, int((radius_m + 0.5 * CELL) // CELL))
+    i, j = np.indices((2 * k + 1, 2 * k + 1)) - k
+    d = (np.abs(i) + np.abs(j)) * CELL
+    return np.clip((radius_m + 0.5 * CELL - d) / CELL, 0.0, 1.0)
+
+
+def _split(n: int, weights: Sequence[float]) -> list[int]:
+    """``n`` split in proportion to ``weights`` (largest remainders), at least one where weight > 0.
+
+    >>> _split(10, [1.0, 3.0]), _split(3, [0.0, 5.0]), _split(2, [1.0, 99.0])
+    ([3, 7], [0, 3], [1, 1])
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.sum() <= 0:
+        return [n] + [0] * (len(w) - 1)
+    exact = n * w / w.sum()
+    out = np.floor(exact).astype(int)
+    for i in np.argsort(-(exact - out), kind="stable")[: n - out.sum()]:
+        out[i] += 1
+    for i in np.flatnonzero((w > 0) & (out == 0)):
+        if n >= np.count_nonzero(w > 0):
+            out[i] += 1
+            out[int(np.argmax(out))] -= 1
+    return [int(v) for v in out]
+
+
+class Siting:
+    """Draws facility cells on a grid of residents, each covering a catchment of cells.
+
+    A *planned* draw takes a cell with probability proportional to
+    ``(uncovered residents in its catchment) ** power`` among the allowed cells;
+    an unplanned draw takes a cell by its residents. Either way the residents of
+    the catchment are then covered. The catchment is a Manhattan-distance
+    diamond, a cheap stand-in for walking on a north-south / east-west grid.
+    """
+
+    def __init__(self, rng: np.random.Generator, residents: np.ndarray, allowed: np.ndarray,
+                 radius_m: float, power: float = SITING_POWER):
+        from scipy.ndimage import correlate
+
+        self._correlate = correlate
+        self.rng = rng
+        self.residents = np.where(allowed, residents, 0.0)
+        self.uncovered = residents.astype(float).copy()
+        self.allowed = allowed.copy()
+        self.kernel = _diamond(radius_m)
+        self.k = self.kernel.shape[0] // 2
+        self.power = power
+        self.score = correlate(self.uncovered, self.kernel, mode="constant")
+
+    def _pick(self, p: np.ndarray) -> Optional[int]:
+        c = np.cumsum(p.ravel())
+        if c[-1] <= 0:
+            return None
+        return int(min(np.searchsorted(c, self.rng.uniform() * c[-1], side="right"), len(c) - 1))
+
+    def draw(self, planned: bool) -> Optional[int]:
+        """Flat index of a drawn cell (``None`` if no allowed cell has residents)."""
+        if planned:
+            s = np.where(self.allowed, self.score, 0.0)
+            top = s.max()
+            if top > 0:
+                return self._pick((s / top) ** self.power)
+        return self._pick(np.where(self.allowed, self.residents, 0.0))
+
+    def forbid(self, idx: int) -> None:
+        self.allowed.flat[idx] = False
+
+    def cover(self, idx: int, footprint: Optional[np.ndarray] = None) -> None:
+        """Mark the catchment of cell ``idx`` covered (and ``footprint`` cells unpopulated)."""
+        nrow, ncol = self.uncovered.shape
+        r, c = divmod(idx, ncol)
+        k = self.k
+        r0, r1, c0, c1 = max(r - k, 0), min(r + k + 1, nrow), max(c - k, 0), min(c + k + 1, ncol)
+        self.uncovered[r0:r1, c0:c1] *= 1.0 - self.kernel[r0 - r + k:r1 - r + k, c0 - c + k:c1 - c + k]
+        if footprint is not None:
+            self.uncovered[footprint] = 0.0
+            self.residents[footprint] = 0.0
+            self.allowed[footprint] = False
+        # the score changes within 2k of the cell; recompute it there from a 3k window
+        a0, a1, b0, b1 = max(r - 3 * k, 0), min(r + 3 * k + 1, nrow), max(c - 3 * k, 0), min(c + 3 * k + 1, ncol)
+        fresh = self._correlate(self.uncovered[a0:a1, b0:b1], self.kernel, mode="constant")
+        s0, s1, t0, t1 = max(r - 2 * k, 0), min(r + 2 * k + 1, nrow), max(c - 2 * k, 0), min(c + 2 * k + 1, ncol)
+        self.score[s0:s1, t0:t1] = fresh[s0 - a0:s1 - a0, t0 - b0:t1 - b0]
+        if footprint is not None:  # a park's own cells lose residents beyond the window too
+            self.score = self._correlate(self.uncovered, self.kernel, mode="constant")
+
+
 # ----------------------------------------------------------------------------- parks
 
 
@@ -315,8 +516,14 @@ def _disc(area: Area, lon: float, lat: float, r: float) -> shapely.Geometry:
     return Point(x, y).buffer(r)
 
 
-def make_parks(area: Area, rng: np.random.Generator, total_population: float) -> gpd.GeoDataFrame:
-    """Park polygons: the named ones, then random ones of each size class."""
+def make_parks(area: Area, rng: np.random.Generator, grid: Grid, expected: np.ndarray,
+               total_population: float) -> gpd.GeoDataFrame:
+    """Park polygons: the named ones, then sited ones of each size class, largest first.
+
+    ``expected`` is the expected residents per cell (before streets exist). Each
+    park is a rectangle centred in a cell drawn as in :class:`Siting` with the
+    catchment of its size class (its walking distance plus half its size).
+    """
     taken: list[shapely.Geometry] = [area.river_corridor, *area.voids]
     rows = []
     for name, lon, lat, w, h in NAMED_PARKS:
@@ -325,34 +532,47 @@ def make_parks(area: Area, rng: np.random.Generator, total_population: float) ->
         if area.outline.contains(poly):
             rows.append(("park_15min", name, poly))
             taken.append(poly.buffer(60))
-    minx, miny, maxx, maxy = area.outline.bounds
-    dens_area = area.outline.area
+    residents = expected * ~grid.burn(taken)
+    threshold = {"park_5min": 300.0, "park_10min": 500.0, "park_15min": 1000.0}
     for cat in sorted(PARKS, key=lambda c: -PARKS[c][1]):
         per, amin, amax = PARKS[cat]
-        excluded = [_disc(area, lon, lat, r) for _n, lon, lat, r, cats in UNDERSERVED if cat in cats]
+        allowed = grid.inside & (residents > 0)
+        for _n, lon, lat, r, cats in UNDERSERVED:
+            if cat in cats:  # the park must not reach into the disc either
+                allowed &= ~grid.disc(lon, lat, r + 50.0 * math.sqrt(amax))
         n = max(1, int(round(total_population / per)))
         if cat == "park_15min":
             n = max(0, n - len(rows))
+        half = 50.0 * math.sqrt((amin + amax) / 2)
+        siting = Siting(rng, residents, allowed, threshold[cat] + half - MARGIN)
+        if cat == "park_15min":  # the named parks already serve their catchments
+            for _c, _name, poly in rows:
+                c = poly.centroid
+                col, row = ~grid.transform @ (c.x, c.y)
+                if 0 <= int(row) < grid.shape[0] and 0 <= int(col) < grid.shape[1]:
+                    siting.cover(int(row) * grid.shape[1] + int(col))
         placed, tries = 0, 0
-        while placed < n and tries < 200 * n:
+        while placed < n and tries < 50 * n:
             tries += 1
-            x = rng.uniform(minx, maxx)
-            y = rng.uniform(miny, maxy)
+            idx = siting.draw(planned=rng.uniform() < PLANNED[15 if cat == "park_15min" else 10])
+            if idx is None:
+                break
+            x, y = float(grid.X.flat[idx]), float(grid.Y.flat[idx])
             a = rng.uniform(amin, amax) * 10_000.0
             ratio = rng.uniform(1.0, 1.8)
             w = math.sqrt(a * ratio)
             h = a / w
-            accept = rng.uniform()
-            # accept with probability proportional to density: parks where people are
-            if accept > float(area.density(np.array(x), np.array(y))) / 1.2:
-                continue
+            if rng.uniform() < 0.5:
+                w, h = h, w
             poly = box(round(x - w / 2, 1), round(y - h / 2, 1), round(x + w / 2, 1), round(y + h / 2, 1))
             if not area.outline.contains(poly) or any(poly.intersects(t) for t in taken):
-                continue
-            if any(poly.intersects(e) for e in excluded):
+                siting.forbid(idx)
                 continue
             rows.append((cat, None, poly))
             taken.append(poly.buffer(30))
+            foot = grid.burn([poly])
+            residents = np.where(foot, 0.0, residents)
+            siting.cover(idx, footprint=foot)
             placed += 1
     counters: dict[str, int] = {}
     names = []
@@ -380,32 +600,16 @@ def park_entrances(parks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 # ----------------------------------------------------------------------------- population
 
 
-def make_population(area: Area, rng: np.random.Generator, streets: gpd.GeoDataFrame,
-                    parks: gpd.GeoDataFrame, total: int) -> tuple[np.ndarray, object]:
-    """Integer residents per 100 m cell (-1 outside the area) and the raster transform."""
-    minx, miny, maxx, maxy = area.outline.bounds
-    x0 = math.floor(minx / CELL) * CELL
-    y1 = math.ceil(maxy / CELL) * CELL
-    ncol = int(math.ceil((maxx - x0) / CELL))
-    nrow = int(math.ceil((y1 - miny) / CELL))
-    transform = Affine(CELL, 0.0, x0, 0.0, -CELL, y1)
-    shape = (nrow, ncol)
-    inside = rasterize([(area.outline, 1)], out_shape=shape, transform=transform, fill=0,
-                       dtype="uint8").astype(bool)
-    on_street = rasterize([(g, 1) for g in streets.geometry], out_shape=shape, transform=transform,
-                          fill=0, dtype="uint8", all_touched=True)
-    near = distance_transform_edt(on_street == 0) * CELL <= 120.0
-    blocked_geoms = [area.river_corridor, *area.voids, *parks.geometry]
-    blocked = rasterize([(g, 1) for g in blocked_geoms], out_shape=shape, transform=transform,
-                        fill=0, dtype="uint8").astype(bool)
-    cx = x0 + (np.arange(ncol) + 0.5) * CELL
-    cy = y1 - (np.arange(nrow) + 0.5) * CELL
-    X, Y = np.meshgrid(cx, cy)
-    dens = area.density(X, Y)
-    hills = shapely.contains_xy(area.hills, X, Y)
-    dens = np.where(hills, dens * 0.6, dens)
-    noise = np.minimum(rng.lognormal(mean=0.0, sigma=0.5, size=shape), 4.0)
-    w = dens * noise * (inside & near & ~blocked)
+def make_population(area: Area, rng: np.random.Generator, grid: Grid, land_use: np.ndarray,
+                    streets: gpd.GeoDataFrame, parks: gpd.GeoDataFrame, total: int) -> np.ndarray:
+    """Integer residents per 100 m cell (-1 outside the area)."""
+    shape = grid.shape
+    on_street = grid.burn(list(streets.geometry), all_touched=True)
+    near = distance_transform_edt(~on_street) * CELL <= 120.0
+    blocked = grid.burn([area.river_corridor, *area.voids, *parks.geometry])
+    dens = relative_density(area, grid) * land_use
+    noise = np.minimum(rng.lognormal(mean=0.0, sigma=0.5, size=shape), 3.0)
+    w = dens * noise * (grid.inside & near & ~blocked)
     if w.sum() <= 0:
         raise SystemExit("no populated cells in the area")
     expected = w / w.sum() * total
@@ -416,51 +620,75 @@ def make_population(area: Area, rng: np.random.Generator, streets: gpd.GeoDataFr
     flat = base.ravel()
     flat[order] += 1
     pop = flat.reshape(shape).astype(np.int32)
-    pop[~inside] = -1
-    return pop, transform
+    pop[~grid.inside] = -1
+    return pop
 
 
 # ----------------------------------------------------------------------------- facilities
 
 
-def make_facilities(area: Area, rng: np.random.Generator, pop: np.ndarray, transform,
+def make_facilities(area: Area, rng: np.random.Generator, grid: Grid, pop: np.ndarray,
                     catalogue: pd.DataFrame, total: int, streets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Point facilities on street frontages, drawn with probability proportional to residents.
+    """Point facilities on street frontages, sited where residents lack them (:class:`Siting`).
 
-    A cell is drawn by its residents, then a random point in it; the facility
-    stands 15-40 m from the nearest street, on the side of that point.
+    Per category, a share :data:`PLANNED` of the facilities is drawn by the
+    uncovered residents of its catchment (the category's walking distance less
+    :data:`MARGIN`), the rest by residents alone; a random point in the drawn
+    cell is then moved to 15-40 m from the nearest street, on its side.
     """
-    nrow, ncol = pop.shape
-    weight = np.where(pop > 0, pop, 0).astype(float).ravel()
-    rows_idx, cols_idx = np.divmod(np.arange(nrow * ncol), ncol)
-    cx = transform.c + (cols_idx + 0.5) * CELL
-    cy = transform.f - (rows_idx + 0.5) * CELL
     street_geoms = streets.geometry.to_numpy()
     tree = shapely.STRtree(street_geoms)
     zh = dict(zip(catalogue["category"], catalogue["name_zh"]))
+    tiers = dict(zip(catalogue["category"], catalogue["tier_min"].astype(int)))
+    thresholds = dict(zip(catalogue["category"], catalogue["threshold_m"].astype(float)))
+    residents = np.where(pop > 0, pop, 0).astype(float)
+    hills = shapely.contains_xy(area.hills, grid.X, grid.Y)
+    regions = [hills, ~hills]
+    # community service centres of each circle (社区服务中心/站), where facilities cluster
+    centres: dict[int, list[list[int]]] = {}
+    for tier, people in sorted(CIRCLE_PEOPLE.items()):
+        radius = float(catalogue.loc[catalogue["tier_min"].astype(int) == tier, "threshold_m"].max()) - MARGIN
+        n = max(1, int(round(total / people)))
+        centres[tier] = []
+        for region, n_region in zip(regions, _split(n, [residents[g].sum() for g in regions])):
+            siting = Siting(rng, residents, (residents > 0) & region, radius)
+            got = []
+            for _i in range(n_region):
+                idx = siting.draw(planned=True)
+                if idx is None:
+                    break
+                siting.cover(idx)
+                got.append(idx)
+            centres[tier].append(got)
     out_cat, out_name, out_geom = [], [], []
     for cat in [c for c in catalogue["category"] if c in PEOPLE_PER]:
-        w = weight.copy()
+        allowed = residents > 0
         for _n, lon, lat, r, cats in UNDERSERVED:
             if cat in cats:
-                ux, uy = _to_metric([(lon, lat)])[0]
-                w[(cx - ux) ** 2 + (cy - uy) ** 2 <= r * r] = 0.0
+                allowed &= ~grid.disc(lon, lat, r)
         n = max(1, int(round(total / PEOPLE_PER[cat])))
-        # planned facilities are spread out: best of CANDIDATES draws (farthest from the
-        # ones already placed); shops cluster where people are (one draw)
-        k = 1 if cat == "convenience_store" else CANDIDATES
-        cells = rng.choice(len(w), size=(n, k), replace=True, p=w / w.sum())
-        jitter = rng.uniform(-0.5, 0.5, size=(n, k, 2)) * CELL
-        cand_x = cx[cells] + jitter[..., 0]
-        cand_y = cy[cells] + jitter[..., 1]
-        px, py = np.empty(n), np.empty(n)
-        for i in range(n):
-            if i == 0 or k == 1:
-                best = 0
-            else:
-                d2 = (cand_x[i][:, None] - px[None, :i]) ** 2 + (cand_y[i][:, None] - py[None, :i]) ** 2
-                best = int(np.argmax(d2.min(axis=1)))
-            px[i], py[i] = cand_x[i, best], cand_y[i, best]
+        cells = []
+        # each side of the river (the towns in the hills, the city) plans its own share
+        for r, (region, n_region) in enumerate(zip(regions, _split(n, [residents[g].sum() for g in regions]))):
+            siting = Siting(rng, residents, allowed & region, thresholds[cat] - MARGIN)
+            # first in the community centres of its circle (not all of them have one) ...
+            hosts = [c for c in centres[tiers[cat]][r] if allowed.flat[c] and rng.uniform() < CO_LOCATED]
+            for idx in hosts[:n_region]:
+                siting.cover(idx)
+                cells.append(idx)
+            # ... then where residents still lack one
+            planned = rng.uniform(size=n_region) < PLANNED[tiers[cat]]
+            for i in range(len(hosts), n_region):
+                idx = siting.draw(bool(planned[i]))
+                if idx is None:
+                    break
+                siting.cover(idx)
+                cells.append(idx)
+        cells = np.asarray(cells, dtype=np.int64)
+        n = len(cells)
+        jitter = rng.uniform(-0.5, 0.5, size=(n, 2)) * CELL
+        px = grid.X.ravel()[cells] + jitter[:, 0]
+        py = grid.Y.ravel()[cells] + jitter[:, 1]
         setback = rng.uniform(15.0, 40.0, size=n)
         pts = shapely.points(px, py)
         nearest = tree.query_nearest(pts, all_matches=False)[1]
@@ -500,10 +728,16 @@ def make_demo_city(
     rng = np.random.default_rng(seed)
     area = Area(bbox)
     catalogue = load_catalogue()
-    parks = make_parks(area, rng, total_population)
+    grid = Grid(area)
+    land_use = make_land_use(area, rng, grid)
+    expected = relative_density(area, grid) * land_use * grid.inside
+    expected[grid.burn([area.river_corridor, *area.voids])] = 0.0
+    expected *= total_population / max(float(expected.sum()), 1e-9)
+    parks = make_parks(area, rng, grid, expected, total_population)
     streets = make_streets(area, rng, list(parks.geometry))
-    pop, transform = make_population(area, rng, streets, parks, total_population)
-    points = make_facilities(area, rng, pop, transform, catalogue, total_population, streets)
+    pop = make_population(area, rng, grid, land_use, streets, parks, total_population)
+    transform = grid.transform
+    points = make_facilities(area, rng, grid, pop, catalogue, total_population, streets)
     order = {c: i for i, c in enumerate(catalogue["category"])}
     fac = pd.concat([points, parks], ignore_index=True)
     fac["_o"] = fac["category"].map(order)

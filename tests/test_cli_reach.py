@@ -337,6 +337,29 @@ def test_committed_demo_is_plausible():
     assert total < 8e6
 
 
+def test_demo_siting_covers_the_densest_catchment_first():
+    mod = _demo_module()
+    # 100 m diamond: the centre cell fully, its 4 neighbours (100 m) half, the corners (200 m) not
+    k = mod._diamond(100.0)
+    assert k.tolist() == [[0.0, 0.5, 0.0], [0.5, 1.0, 0.5], [0.0, 0.5, 0.0]]
+    residents = np.zeros((5, 5))
+    residents[2, 2], residents[2, 3], residents[0, 0] = 100.0, 40.0, 10.0
+    s = mod.Siting(np.random.default_rng(0), residents, residents > 0, 100.0, power=200.0)
+    # catchment scores by hand: (2,2) 100 + 0.5*40 = 120, (2,3) 40 + 50 = 90, (0,0) 10
+    assert s.score[2, 2] == 120.0 and s.score[2, 3] == 90.0 and s.score[0, 0] == 10.0
+    assert s.draw(planned=True) == 2 * 5 + 2
+    s.cover(12)
+    assert s.uncovered[2, 2] == 0.0 and s.uncovered[2, 3] == 20.0 and s.uncovered[0, 0] == 10.0
+    # the score was updated to the new uncovered residents: (2,3) 20 + 0 = 20, (0,0) still 10
+    assert s.score[2, 3] == 20.0 and s.score[0, 0] == 10.0
+    assert s.draw(planned=True) == 2 * 5 + 3
+    # a cell not allowed is never drawn, even by residents alone
+    s.forbid(0)
+    s.forbid(13)
+    assert s.draw(planned=False) == 12
+    assert mod._split(10, [1.0, 3.0]) == [3, 7] and sum(mod._split(181, [5.0, 95.0])) == 181
+
+
 @pytest.mark.slow
 def test_reach_on_demo_finds_the_planted_gaps(tmp_path):
     demo = ROOT / "data" / "demo"
@@ -357,3 +380,17 @@ def test_reach_on_demo_finds_the_planted_gaps(tmp_path):
     cov = pd.read_csv(out / "coverage.csv")
     assert list(cov.columns) == CONTRACT
     assert cov["unit_id"].nunique() == 24
+    # the demo teaches realistic coverage (data/demo/README.md): district shares recomputed
+    # from the base units (which tile the district), in the ranges of Beijing's assessments
+    units = gpd.read_file(ROOT / "data" / "boundaries" / "fengtai_units_schematic.geojson")
+    base = set(units.loc[units["unit_type"] != "area", "unit_id"].astype(str))
+    sums = cov[cov["unit_id"].astype(str).isin(base)].groupby("category")[["covered_population", "population"]].sum()
+    share = sums["covered_population"] / sums["population"]
+    assert sums["population"].max() == pytest.approx(2_000_000)
+    tiers = dict(zip(cov["category"], cov["tier_min"]))
+    for c, v in share.items():
+        if c.startswith("tier_"):
+            assert 0.1 <= v <= 0.6, (c, v)
+        else:
+            lo = {5: 0.5, 10: 0.55, 15: 0.6}[int(tiers[c])]
+            assert lo <= v <= 0.92, (c, v)

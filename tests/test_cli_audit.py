@@ -44,6 +44,9 @@ def test_demo_end_to_end(tmp_path):
     summary = json.loads((out / "audit.json").read_text(encoding="utf-8"))
     assert summary["as_of"] == datasets.DEMO_AS_OF and summary["findings"]["unassigned"] == 1
     assert "unassigned         1" in proc.stdout
+    from test_readme import check_demo_output
+
+    check_demo_output(proc.stdout, tmp_path / "out")
     # no temporary files left behind
     assert sorted(p.name for p in out.iterdir()) == ["audit.gpkg", "audit.json", "findings.csv", "workload.csv"]
     # the demo also runs reach and writes both maps

@@ -68,6 +68,8 @@ PathLike = Union[str, os.PathLike]
 
 #: Coordinates are rounded to this many metres to decide which vertices are shared.
 VERTEX_TOLERANCE = 0.01
+CELL_FACTOR = 1.0
+PIECE_FACTOR = 1.5
 #: Value of the ``format`` entry of saved network files.
 FORMAT_TAG = "planner-gis-walknet/1"
 #: File suffix of saved networks.
@@ -137,7 +139,8 @@ class WalkNetwork:
             raise NetworkError("an edge refers to a node that does not exist",
                                fix="edge_u/edge_v must be indices into node_xy")
         if edge_length is None:
-            edge_length = np.hypot(*(self.node_xy[self.edge_v] - self.node_xy[self.edge_u]).T)
+            x, y = self.node_xy[:, 0], self.node_xy[:, 1]
+            edge_length = np.hypot(x[self.edge_v] - x[self.edge_u], y[self.edge_v] - y[self.edge_u])
         self.edge_length = np.ascontiguousarray(edge_length, dtype=np.float64).ravel()
         for a in (self.node_xy, self.edge_u, self.edge_v, self.edge_length):
             a.setflags(write=False)
@@ -186,10 +189,13 @@ class WalkNetwork:
         tail = np.concatenate([self.edge_u, self.edge_v])
         head = np.concatenate([self.edge_v, self.edge_u])
         w = np.concatenate([self.edge_length, self.edge_length])
-        order = np.argsort(tail, kind="stable")
-        indptr = np.zeros(n + 1, dtype=np.int64)
+        small = 2 * len(self.edge_u) < 2**31 - 1 and n < 2**31 - 1
+        itype = np.int32 if small else np.int64
+        # int32 keys sort about 3x faster; int32 pointers spare scipy a conversion per search
+        order = np.argsort(tail.astype(itype), kind="stable")
+        indptr = np.zeros(n + 1, dtype=itype)
         np.cumsum(np.bincount(tail, minlength=n), out=indptr[1:])
-        indices = head[order].astype(np.int32 if n < 2**31 - 1 else np.int64)
+        indices = head[order].astype(itype)
         return indptr, indices, w[order]
 
     @cached_property
@@ -552,40 +558,160 @@ class Snapped:
 
 
 class _SegmentIndex:
-    """KD-tree on midpoints of edge pieces no longer than ``piece``.
+    """Spatial index of the edges for exact nearest-edge queries.
 
-    The nearest edge of a point p is found exactly: for candidate pieces from a
-    k-nearest query, the exact point-segment distance is computed; if the k-th
-    midpoint is at distance ``dk`` and every piece has half-length at most
-    ``h``, every other piece is at least ``dk - h`` away, so the best candidate
-    is certified when ``best <= dk - h``. Uncertified points are re-queried with
-    a larger k.
+    The numeric core is a uniform grid: edges are cut into *pieces* no longer
+    than the cell side ``s`` and each piece is filed under the cell holding
+    its midpoint (one sort of the pieces, no per-cell lists in Python). A
+    point p is compared with every piece filed in the (2r+1) x (2r+1) cells
+    around its own cell. Every point of a piece lies within ``h`` (the
+    largest half piece length) of its midpoint, and the searched block
+    reaches at least ``r*s + b`` from p (``b``: distance from p to the sides
+    of its own cell), so no piece outside the block is nearer than
+    ``r*s + b - h``: the best candidate is certified exact when it is no
+    farther than that. The few uncertified points (far from every street)
+    fall back to a KD-tree on piece midpoints with the same kind of bound
+    (see :meth:`query`).
     """
 
     def __init__(self, net: WalkNetwork):
         L = net.edge_length
         self.net = net
-        # pieces about as long as the longest ordinary edges: most edges are one
-        # piece, so the k nearest midpoints cover distinct edges
-        piece = float(np.percentile(L, 99)) if len(L) else 1.0
-        piece = max(piece, 1.0)
-        n_pieces = np.maximum(1, np.ceil(L / piece)).astype(np.int64)
-        edge_of = np.repeat(np.arange(len(L)), n_pieces)
-        start = np.cumsum(n_pieces) - n_pieces
-        j = np.arange(len(edge_of)) - np.repeat(start, n_pieces)
-        frac = (j + 0.5) / n_pieces[edge_of]
-        a = net.node_xy[net.edge_u[edge_of]]
-        b = net.node_xy[net.edge_v[edge_of]]
-        mid = a + (b - a) * frac[:, None]
-        self.piece_edge = edge_of
-        self.half = float((L / n_pieces).max() / 2.0) if len(L) else 0.0
-        a, b = net.node_xy[net.edge_u], net.node_xy[net.edge_v]
-        self.ax, self.ay = a[:, 0].copy(), a[:, 1].copy()
-        self.dx, self.dy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
+        nx_, ny_ = net.node_xy[:, 0], net.node_xy[:, 1]
+        eu, ev = net.edge_u, net.edge_v
+        self.ax, self.ay = nx_[eu], ny_[eu]
+        self.dx, self.dy = nx_[ev] - self.ax, ny_[ev] - self.ay
         len2 = self.dx * self.dx + self.dy * self.dy
-        self.inv_len2 = np.where(len2 > 0, 1.0 / np.where(len2 > 0, len2, 1.0), 0.0)
-        self.tree = cKDTree(mid)
+        self.inv_len2 = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
+        # cell side: about one typical edge; never below half the mean edge
+        # length, so that cutting edges into pieces at most doubles their number
+        s = max(float(np.median(L)) * CELL_FACTOR, float(L.mean()) / 2.0, 1.0) if len(L) else 1.0
+        self.s = s
+        n_pieces = np.maximum(1, np.ceil(L / (s * PIECE_FACTOR))).astype(np.int64)
+        if int(n_pieces.sum()) == len(L):
+            edge_of = np.arange(len(L))
+            mx = self.ax + 0.5 * self.dx
+            my = self.ay + 0.5 * self.dy
+        else:
+            edge_of = np.repeat(np.arange(len(L)), n_pieces)
+            start = np.cumsum(n_pieces) - n_pieces
+            frac = (np.arange(len(edge_of)) - np.repeat(start, n_pieces) + 0.5) / n_pieces[edge_of]
+            mx = self.ax[edge_of] + frac * self.dx[edge_of]
+            my = self.ay[edge_of] + frac * self.dy[edge_of]
+        self.half = float((L / n_pieces).max() / 2.0) if len(L) else 0.0
         self.n_pieces = len(edge_of)
+        self._mid = (mx, my, edge_of)
+        if len(L) == 0:
+            self.x0 = self.y0 = 0.0
+            self.ncx = self.ncy = 1
+            self.ptr = np.zeros(2, dtype=np.int64)
+            self.keys = None
+            self.piece_edge = np.zeros(0, dtype=np.int64)
+            return
+        self.x0, self.y0 = float(mx.min()), float(my.min())
+        cx = ((mx - self.x0) / s).astype(np.int64)
+        cy = ((my - self.y0) / s).astype(np.int64)
+        self.ncx, self.ncy = int(cx.max()) + 1, int(cy.max()) + 1
+        key = cy * self.ncx + cx
+        n_cells = self.ncx * self.ncy
+        small = key.astype(np.int32) if n_cells < 2**31 - 1 else key
+        order = np.argsort(small, kind="stable")
+        self.piece_edge = edge_of[order]
+        pe = self.piece_edge
+        self.c_ax, self.c_ay, self.c_dx, self.c_dy, self.c_inv = (
+            self.ax[pe], self.ay[pe], self.dx[pe], self.dy[pe], self.inv_len2[pe])
+        if n_cells <= max(4 * len(key), 1 << 20):
+            # dense table: pointer per cell
+            self.keys = None
+            self.ptr = np.zeros(n_cells + 1, dtype=np.int64)
+            np.cumsum(np.bincount(key, minlength=n_cells), out=self.ptr[1:])
+        else:
+            # sparse: sorted occupied cell keys and their pointers
+            self.keys, counts = np.unique(key, return_counts=True)
+            self.ptr = np.zeros(len(self.keys) + 1, dtype=np.int64)
+            np.cumsum(counts, out=self.ptr[1:])
+
+    @cached_property
+    def tree(self) -> cKDTree:
+        """KD-tree on piece midpoints (built on first use, for the far points)."""
+        mx, my, _ = self._mid
+        return cKDTree(np.column_stack([mx, my]), balanced_tree=False)
+
+    @property
+    def piece_edge_tree(self) -> np.ndarray:
+        """Edge of each piece in the KD-tree's order."""
+        return self._mid[2]
+
+    def _cells(self, cx: np.ndarray, cy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(first piece, piece count) of cells (cx, cy); 0 pieces outside the grid."""
+        inside = (cx >= 0) & (cx < self.ncx) & (cy >= 0) & (cy < self.ncy)
+        key = np.where(inside, cy * self.ncx + cx, 0)
+        if self.keys is None:
+            lo, hi = self.ptr[key], self.ptr[key + 1]
+        else:
+            pos = np.searchsorted(self.keys, key)
+            pos_c = np.minimum(pos, len(self.keys) - 1)
+            inside &= self.keys[pos_c] == key
+            lo, hi = self.ptr[pos_c], self.ptr[pos_c + 1]
+        return lo, np.where(inside, hi - lo, 0)
+
+    def grid_query(self, px: np.ndarray, py: np.ndarray,
+                   r: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best edge, its squared distance and the certified radius for points (px, py).
+
+        Searches the (2r+1)^2 cells around each point's cell; an edge is
+        exact when its distance is within the returned radius. Points with
+        no candidate get edge -1 and distance inf.
+        """
+        n = len(px)
+        s = self.s
+        fx = (px - self.x0) / s
+        fy = (py - self.y0) / s
+        cx = np.floor(fx).astype(np.int64)
+        cy = np.floor(fy).astype(np.int64)
+        # distance from p to the sides of its own cell
+        bx = np.minimum(fx - cx, cx + 1 - fx)
+        by = np.minimum(fy - cy, cy + 1 - fy)
+        radius = (r + np.minimum(bx, by)) * s - self.half
+        off = np.arange(-r, r + 1)
+        w = len(off)
+        ccx = np.broadcast_to(cx[:, None, None] + off[None, None, :], (n, w, w)).reshape(n, -1)
+        ccy = np.broadcast_to(cy[:, None, None] + off[None, :, None], (n, w, w)).reshape(n, -1)
+        lo, cnt = self._cells(ccx.ravel(), ccy.ravel())
+        per_point = cnt.reshape(n, -1).sum(axis=1)
+        total = int(per_point.sum())
+        best = np.full(n, -1, dtype=np.int64)
+        best_d2 = np.full(n, np.inf)
+        if total == 0:
+            return best, best_d2, radius
+        # ragged expansion: all (point, piece) pairs, grouped by point
+        excl = np.cumsum(cnt) - cnt
+        pos = np.repeat(lo - excl, cnt) + np.arange(total)
+        edges = self.piece_edge[pos]
+        dx, dy = self.c_dx[pos], self.c_dy[pos]
+        qx = np.repeat(px, per_point)
+        qx -= self.c_ax[pos]
+        qy = np.repeat(py, per_point)
+        qy -= self.c_ay[pos]
+        t = qx * dx
+        t += qy * dy
+        t *= self.c_inv[pos]
+        np.clip(t, 0.0, 1.0, out=t)
+        dx *= t
+        dy *= t
+        qx -= dx
+        qy -= dy
+        qx *= qx
+        qy *= qy
+        d2 = qx
+        d2 += qy
+        has = np.flatnonzero(per_point > 0)
+        starts = (np.cumsum(per_point) - per_point)[has]
+        m = np.minimum.reduceat(d2, starts)
+        best_d2[has] = m
+        at = np.where(d2 == np.repeat(best_d2, per_point), np.arange(total), total)
+        best[has] = edges[np.minimum.reduceat(at, starts)]
+        return best, best_d2, radius
 
 
 def _project(idx: "_SegmentIndex", px: np.ndarray, py: np.ndarray,
@@ -606,12 +732,47 @@ def _project(idx: "_SegmentIndex", px: np.ndarray, py: np.ndarray,
     return qx * qx + qy * qy, t
 
 
+def _tree_query(idx: "_SegmentIndex", px: np.ndarray, py: np.ndarray, k: int,
+                max_snap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact nearest edge by KD-tree on piece midpoints (for points the grid did not settle).
+
+    If the k-th midpoint is at ``dk`` and every piece has half-length at most
+    ``h``, every other piece is at least ``dk - h`` away; uncertified points
+    are re-queried with a larger k.
+    """
+    n = len(px)
+    edge = np.full(n, -1, dtype=np.int64)
+    dist2 = np.full(n, np.inf)
+    todo = np.arange(n)
+    kk = min(k, idx.n_pieces)
+    piece_edge = idx.piece_edge_tree
+    while len(todo):
+        p = np.column_stack([px[todo], py[todo]])
+        dk, ip = idx.tree.query(p, k=kk, workers=-1)
+        if kk == 1:
+            dk, ip = dk[:, None], ip[:, None]
+        cand = piece_edge[ip]
+        d2, _ = _project(idx, p[:, :1], p[:, 1:], cand)
+        best = np.argmin(d2, axis=1)
+        rows = np.arange(len(todo))
+        bd2 = d2[rows, best]
+        edge[todo] = cand[rows, best]
+        dist2[todo] = bd2
+        if kk >= idx.n_pieces:
+            break
+        bound = dk[:, -1] - idx.half
+        certified = (bd2 == 0) | ((bound > 0) & (bound * bound >= bd2)) | (bound > max_snap)
+        todo = todo[~certified]
+        kk = min(kk * 2, idx.n_pieces)
+    return edge, dist2
+
+
 def snap_points(
     net: WalkNetwork,
     xy: np.ndarray,
     max_snap: float = 200.0,
     k: int = 8,
-    chunk: int = 262144,
+    chunk: int = 8192,
 ) -> Snapped:
     """Snap points to the nearest point on the nearest edge of ``net``.
 
@@ -624,14 +785,19 @@ def snap_points(
         Points farther than this (metres) from every edge are unreachable:
         ``edge == -1``.
     k : int
-        Candidate pieces per point in the first KD-tree query (a tuning knob;
-        the result is exact for any k).
+        Candidate pieces per point in the first KD-tree query for points far
+        from every street (a tuning knob; the result is exact for any k).
     chunk : int
         Points per batch (bounds memory).
 
     Returns
     -------
     Snapped
+
+    Notes
+    -----
+    Exact: the nearest edge is certified for every point (see
+    ``_SegmentIndex``); ties between equally near edges go to either.
 
     Examples
     --------
@@ -645,52 +811,60 @@ def snap_points(
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     n = len(xy)
     edge = np.full(n, -1, dtype=np.int64)
-    frac = np.zeros(n)
     dist2 = np.full(n, np.inf)
     if n == 0 or net.n_edges == 0:
-        return Snapped(edge, frac, np.sqrt(dist2), np.full((n, 2), np.nan))
-    finite = np.isfinite(xy).all(axis=1)
+        return Snapped(edge, np.zeros(n), np.sqrt(dist2), np.full((n, 2), np.nan))
     idx = net._snap_index
-    # process points in spatial order: KD-tree queries are much faster with locality
-    cell = max(idx.half * 20.0, 1.0)
-    gx = np.floor(np.where(finite, xy[:, 0], 0) / cell)
-    gy = np.floor(np.where(finite, xy[:, 1], 0) / cell)
-    order = np.lexsort((gx, gy))
-    order = order[finite[order]]
-    for s0 in range(0, len(order), chunk):
-        sel = order[s0:s0 + chunk]
-        kk = min(k, idx.n_pieces)
-        todo = sel
-        while len(todo):
-            p = xy[todo]
-            dk, ip = idx.tree.query(p, k=kk, workers=-1)
-            if kk == 1:
-                dk, ip = dk[:, None], ip[:, None]
-            cand = idx.piece_edge[ip]
-            d2, t = _project(idx, p[:, :1], p[:, 1:], cand)
-            best = np.argmin(d2, axis=1)
-            rows = np.arange(len(todo))
-            bd2 = d2[rows, best]
-            edge[todo] = cand[rows, best]
-            frac[todo] = t[rows, best]
-            dist2[todo] = bd2
-            if kk >= idx.n_pieces:
+    x, y = xy[:, 0], xy[:, 1]
+    finite = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    # process points in cell order: neighbouring points share candidate edges
+    ckey = (np.floor((y[finite] - idx.y0) / idx.s) * (idx.ncx + 3)
+            + np.floor((x[finite] - idx.x0) / idx.s))
+    order = finite[np.argsort(ckey, kind="stable")]
+
+    def settle(todo: np.ndarray) -> np.ndarray:
+        # grid search over 3x3 then 5x5 cells; returns the points left uncertified
+        for r in (1, 2):
+            if len(todo) == 0:
                 break
-            bound = dk[:, -1] - idx.half
-            # exact when no other piece can be nearer; points whose every other
-            # piece is beyond max_snap are settled too (reachable or not)
-            certified = (bd2 == 0) | ((bound > 0) & (bound * bound >= bd2)) | (bound > max_snap)
-            todo = todo[~certified]
-            kk = min(kk * 2, idx.n_pieces)
+            be, bd2, radius = idx.grid_query(x[todo], y[todo], r)
+            edge[todo] = be
+            dist2[todo] = bd2
+            ok = (bd2 <= np.square(np.maximum(radius, 0.0))) & (radius >= 0)
+            # nothing within max_snap: settled as unreachable (points without any
+            # candidate go on to the KD-tree, which reports a finite distance)
+            ok |= (radius >= max_snap) & np.isfinite(bd2)
+            todo = todo[~ok]
+        return todo
+
+    chunks = [order[s0:s0 + chunk] for s0 in range(0, len(order), chunk)]
+    workers = min(len(chunks), os.cpu_count() or 1, 8)
+    if workers > 1:
+        # chunks write disjoint entries; numpy releases the GIL in its loops
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            left = list(pool.map(settle, chunks))
+    else:
+        left = [settle(c) for c in chunks]
+    todo = np.concatenate(left) if left else np.zeros(0, np.int64)
+    if len(todo):
+        te, td2 = _tree_query(idx, x[todo], y[todo], k, max_snap)
+        edge[todo] = te
+        dist2[todo] = td2
     dist = np.sqrt(dist2)
     far = dist > max_snap
     edge[far] = -1
-    offset = np.where(edge >= 0, frac * net.edge_length[np.maximum(edge, 0)], 0.0)
     ok = edge >= 0
+    e = edge[ok]
+    _, t = _project(idx, x[ok], y[ok], e)
+    frac = np.zeros(n)
+    frac[ok] = t
+    offset = np.zeros(n)
+    offset[ok] = t * net.edge_length[e]
     snapped = np.full((n, 2), np.nan)
-    a = net.node_xy[net.edge_u[edge[ok]]]
-    b = net.node_xy[net.edge_v[edge[ok]]]
-    snapped[ok] = a + (b - a) * frac[ok, None]
+    snapped[ok, 0] = idx.ax[e] + idx.dx[e] * t
+    snapped[ok, 1] = idx.ay[e] + idx.dy[e] * t
     return Snapped(edge, offset, dist, snapped)
 
 

@@ -90,10 +90,13 @@ def source_graph(net: WalkNetwork, src: Snapped) -> csr_matrix:
     heads = np.stack([net.edge_u[e], net.edge_v[e]], axis=1)[ok].ravel()
     w = np.stack([src.distance + src.offset, src.distance + (L - src.offset)], axis=1)[ok].ravel()
     N = n + k
+    ptr = np.concatenate([indptr, ext_ptr])
+    itype = np.int32 if max(int(ptr[-1]), N) < 2**31 - 1 else np.int64
+    # int32 indices and pointers: scipy's searches then use the arrays without a copy
     return csr_matrix(
         (np.concatenate([data, w]),
-         np.concatenate([indices, heads.astype(indices.dtype)]),
-         np.concatenate([indptr, ext_ptr])),
+         np.concatenate([indices, heads]).astype(itype, copy=False),
+         ptr.astype(itype, copy=False)),
         shape=(N, N),
     )
 

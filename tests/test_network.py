@@ -201,3 +201,25 @@ def test_to_geodataframe_has_edges_with_lengths():
     assert list(gdf.columns[:3]) == ["u", "v", "length"]
     assert np.allclose(gdf.length, gdf["length"])
     assert gdf.crs == net.crs
+
+
+def test_snap_exact_on_far_apart_clusters_and_far_points():
+    """Two street clusters 2000 km apart (a sparse grid of cells) and points far from both."""
+    rng = np.random.default_rng(11)
+    a = rng.uniform(0, 500, (40, 2))
+    b = rng.uniform(0, 500, (40, 2)) + [2_000_000.0, 1_000_000.0]
+    xy = np.vstack([a, b])
+    u = np.r_[np.arange(0, 39), np.arange(40, 79)]
+    v = u + 1
+    net = WalkNetwork(UTM, xy, u, v)
+    assert net._snap_index.keys is not None  # too many empty cells for a dense table
+    pts = np.vstack([rng.uniform(-200, 700, (400, 2)), rng.uniform(-200, 700, (400, 2)) + [2_000_000.0, 1_000_000.0],
+                     [[1_000_000.0, 500_000.0], [0.0, 3000.0]]])
+    segs = shapely.linestrings(np.stack([xy[u], xy[v]], 1))
+    ref = shapely.distance(segs[None, :], shapely.points(pts)[:, None]).min(axis=1)
+    s = snap_points(net, pts, max_snap=1e9)
+    assert np.allclose(s.distance, ref, atol=1e-7)
+    s = snap_points(net, pts, max_snap=100)
+    assert (s.reachable == (ref <= 100)).all()
+    assert np.allclose(s.distance[s.reachable], ref[s.reachable], atol=1e-7)
+    assert (s.distance[~s.reachable] > 100).all()

@@ -36,6 +36,6 @@ echo "== QGIS venv (.venv-qgis) on Debian's /usr/bin/python3"
 .venv-qgis/bin/python -m pip install -q --upgrade pip
 .venv-qgis/bin/python -m pip install -q "numpy<2" "pandas<3" "geopandas<1.2" "attrs>=23.2" \
   "shapely>=2.0" "pyogrio" "pyproj" "rasterio" "folium" "XStatic-Leaflet" "tqdm" "openpyxl" "scipy" \
-  "pytest" "pytest-qgis"
+  "networkx" "pyrosm" "pytest" "pytest-qgis"
 .venv-qgis/bin/python -m pip install -q --no-deps -e .
 echo "== set-up done. Run the tests with: bash scripts/test.sh"

@@ -837,16 +837,9 @@ def snap_points(
             todo = todo[~ok]
         return todo
 
-    chunks = [order[s0:s0 + chunk] for s0 in range(0, len(order), chunk)]
-    workers = min(len(chunks), os.cpu_count() or 1, 8)
-    if workers > 1:
-        # chunks write disjoint entries; numpy releases the GIL in its loops
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers) as pool:
-            left = list(pool.map(settle, chunks))
-    else:
-        left = [settle(c) for c in chunks]
+    # small batches keep the candidate arrays in cache (measured: 8k points
+    # per batch is ~4x faster than 256k)
+    left = [settle(order[s0:s0 + chunk]) for s0 in range(0, len(order), chunk)]
     todo = np.concatenate(left) if left else np.zeros(0, np.int64)
     if len(todo):
         te, td2 = _tree_query(idx, x[todo], y[todo], k, max_snap)

@@ -425,3 +425,32 @@ def test_underserved_cells_from_raster_match_the_union_of_squares(tmp_path):
         sq = shapely.box(x[sel] - 25, y[sel] - 25, x[sel] + 25, y[sel] + 25)
         ref = shapely.intersection(shapely.union_all(sq), box(x0, -300, x1, 300))
         assert shapely.symmetric_difference(us.loc[uid, "geometry"], ref).area == pytest.approx(0, abs=1e-3)
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_bounded_search_per_category_matches_networkx(seed):
+    """Several categories sharing one source graph and one snapped origin set (cached
+    incidence), each with its own limit: equal to networkx up to the limit, inf beyond."""
+    from planner_gis.network import snap_points
+    from planner_gis.reach import nearest_from_snapped, source_graph
+
+    net, rng, span = random_network(seed)
+    origins = rng.uniform(-50, span + 50, (400, 2))
+    facilities = rng.uniform(0, span, (12, 2))
+    cats = np.array([0, 1, 2] * 4)
+    o = snap_points(net, origins, 120)
+    f = snap_points(net, facilities, 120)
+    graph = source_graph(net, f)
+    g = reference_graph(net, origins, facilities, 120)
+    for c, limit in ((0, 150.0), (1, 260.0), (2, 400.0)):
+        got = nearest_from_snapped(net, o, f, limit=limit, graph=graph, sources=np.flatnonzero(cats == c))
+        src = [("f", j) for j in np.flatnonzero((cats == c) & (f.edge >= 0))]
+        d = nx.multi_source_dijkstra_path_length(g, src, weight="weight") if src else {}
+        ref = np.array([d.get(("o", i), INF) for i in range(len(origins))])
+        ref[ref > limit] = INF
+        # points within 1e-6 m of the limit may fall either side
+        edge = np.abs(ref - limit) < 1e-6
+        assert np.isfinite(got[~edge]).tolist() == np.isfinite(ref[~edge]).tolist()
+        fin = np.isfinite(ref) & np.isfinite(got)
+        assert np.allclose(got[fin], ref[fin], atol=1e-6)
+        assert 0 < np.isfinite(got).sum() < len(got)

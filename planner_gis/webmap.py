@@ -99,6 +99,8 @@ REVIEW_FOOTNOTE = (
 
 _TEMPLATE_KEYS = ("{x}", "{y}", "{z}")
 FILL_PANE = "pgfills"
+GEOMETRY_STORE = "pg_geometry"
+TEXT_STORE = "pg_text"
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -111,6 +113,13 @@ def escape_text(value: Any) -> str:
     '&lt;script&gt;alert(1)&lt;/script&gt;'
     >>> escape_text(float("nan")), escape_text(None), escape_text(3)
     ('', '', '3')
+
+    Braces become character references too: folium's page assembly treats
+    ``{{ ... }}`` in rendered text as a template, so data such as a unit
+    called ``{{ 7*7 }}`` must not reach it literally.
+
+    >>> escape_text("{{ 7*7 }}")
+    '&#123;&#123; 7*7 &#125;&#125;'
     """
     if value is None:
         return ""
@@ -121,7 +130,7 @@ def escape_text(value: Any) -> str:
         pass
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _html.escape(str(value), quote=True)
+    return _html.escape(str(value), quote=True).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _rows_table(rows: Sequence[tuple]) -> str:
@@ -280,6 +289,227 @@ def _feature_collection(gdf: gpd.GeoDataFrame, props: Sequence[Mapping[str, Any]
     return {"type": "FeatureCollection", "features": feats}
 
 
+# ----------------------------------------------------------------------------- compact geometry
+
+#: Coordinates are written to the page in units of 1e-5 degrees (about 1 m).
+COORD_SCALE = 100_000
+
+
+def quantize_geometry(geom: Any, scale: int = COORD_SCALE) -> Any:
+    """Round a lon/lat geometry to the page's precision (``1 / scale`` degrees).
+
+    The page draws exactly these coordinates: identical input vertices stay
+    identical, so edges shared by two units stay shared.
+
+    >>> from shapely.geometry import Point
+    >>> quantize_geometry(Point(116.2345678, 39.8765432)).coords[0]
+    (116.23457, 39.87654)
+    """
+    return shapely.transform(geom, lambda c: np.round(c * scale) / scale)
+
+
+def encode_polyline(latlon: np.ndarray, scale: int = COORD_SCALE, start: Sequence[int] = (0, 0)) -> str:
+    """Encode ``(lat, lon)`` rows with the encoded-polyline algorithm.
+
+    Each coordinate is rounded to ``1 / scale`` degrees and written as the
+    difference to the previous one (the first to ``start``, in scaled
+    integers), zig-zag encoded in 5-bit groups of printable ASCII
+    (characters 63-126, none of which needs escaping in HTML). With
+    ``scale=1e5`` this is the widely used Google encoded-polyline format.
+
+    Parameters
+    ----------
+    latlon : array of shape (n, 2)
+        Latitudes and longitudes in degrees.
+    scale : int
+        Coordinates per degree.
+    start : pair of int
+        Scaled position the first difference is taken from.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> encode_polyline(np.array([[38.5, -120.2], [40.7, -120.95], [43.252, -126.453]]))
+    '_p~iF~ps|U_ulLnnqC_mqNvxq`@'
+    """
+    return "".join(_encode_stream(np.asarray(latlon, dtype=float), [len(latlon)], scale, start)[0])
+
+
+def _encode_stream(latlon: np.ndarray, lengths: Sequence[int], scale: int, start: Sequence[int] = (0, 0)) -> tuple:
+    """Encode consecutive runs of points as one delta stream; return (list of run strings, end position)."""
+    q = np.round(np.asarray(latlon, dtype=float).reshape(-1, 2) * scale).astype(np.int64)
+    if len(q) == 0:
+        return ["" for _ in lengths], tuple(int(s) for s in start)
+    prev = np.vstack([np.asarray(start, dtype=np.int64).reshape(1, 2), q[:-1]])
+    d = (q - prev).ravel()
+    z = np.where(d < 0, ~(d << 1), d << 1).astype(np.int64)  # zig-zag: sign in the lowest bit
+    nchunks = np.ones(len(z), dtype=np.int64)
+    rest = z >> 5
+    while rest.any():
+        nchunks += rest > 0
+        rest >>= 5
+    width = int(nchunks.max())
+    shifts = 5 * np.arange(width, dtype=np.int64)
+    chunks = (z[:, None] >> shifts[None, :]) & 31
+    k = np.arange(width)[None, :]
+    chunks = chunks | np.where(k < nchunks[:, None] - 1, 32, 0)  # continuation bit
+    chars = (chunks + 63).astype(np.uint8)[k < nchunks[:, None]]
+    text = chars.tobytes().decode("ascii")
+    per_point = nchunks.reshape(-1, 2).sum(axis=1)
+    ends = np.cumsum(per_point)[np.cumsum(lengths) - 1] if len(lengths) else np.array([], dtype=int)
+    starts = np.concatenate([[0], ends[:-1]]) if len(ends) else ends
+    runs = []
+    for s, e, n in zip(starts, ends, lengths):
+        runs.append(text[s:e] if n else "")
+    return runs, (int(q[-1, 0]), int(q[-1, 1]))
+
+
+def encode_geometries(geoms: Sequence[Any], scale: int = COORD_SCALE) -> list:
+    """Encode lon/lat polygons compactly for the page (decoded by the page's ``pgDecode``).
+
+    Polygons and multipolygons become one string each: rings encoded with
+    :func:`encode_polyline` in one delta stream over all geometries (a
+    ring's first point is written relative to the previous ring's last one),
+    the closing point left out, rings separated by a space and polygons by
+    ``;``. Other geometries are kept as GeoJSON objects.
+
+    Parameters
+    ----------
+    geoms : sequence of shapely geometries
+        In EPSG:4326 (lon, lat).
+    scale : int
+        Coordinates per degree.
+
+    Returns
+    -------
+    list of str or dict
+
+    Examples
+    --------
+    >>> from shapely.geometry import box, Point
+    >>> encode_geometries([box(0, 0, 0.00001, 0.00001), Point(1, 2)])
+    ['?AA??@@?', {'type': 'Point', 'coordinates': (1.0, 2.0)}]
+    """
+    out: list = [None] * len(geoms)
+    ring_latlon, ring_len, ring_owner, ring_sep = [], [], [], []
+    for gi, geom in enumerate(geoms):
+        if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            out[gi] = None if geom is None else shapely.geometry.mapping(geom)
+            continue
+        for pi, poly in enumerate(shapely.get_parts(geom)):
+            for ri, ring in enumerate(shapely.get_rings(poly)):
+                xy = shapely.get_coordinates(ring)[:-1]  # the page closes the ring
+                ring_latlon.append(xy[:, ::-1])
+                ring_len.append(len(xy))
+                ring_owner.append(gi)
+                ring_sep.append("" if pi == 0 and ri == 0 else (" " if ri else ";"))
+    if ring_len:
+        runs, _ = _encode_stream(np.concatenate(ring_latlon), ring_len, scale)
+        pieces: dict = {}
+        for gi, sep, run in zip(ring_owner, ring_sep, runs):
+            pieces.setdefault(gi, []).append(sep + run)
+        for gi, parts in pieces.items():
+            out[gi] = "".join(parts)
+    return out
+
+
+_TEXT_SPLIT = re.compile(r"(?=<tr>)|(?=</table>)|(?<= · )")
+
+
+def split_text(text: str) -> list:
+    """Split popup or tooltip text into pieces that repeat across features.
+
+    Popups are split before each table row, tooltips after the `` · ``
+    between a name and its value, so a unit's name row or a layer's label
+    row is written to the page once however many popups show it.
+
+    >>> split_text('<table class="pg-popup"><tr><th>a</th><td>1</td></tr></table>')
+    ['<table class="pg-popup">', '<tr><th>a</th><td>1</td></tr>', '</table>']
+    >>> "".join(split_text("甲 · park: 50%")) == "甲 · park: 50%"
+    True
+    """
+    return [p for p in _TEXT_SPLIT.split(text) if p] or [""]
+
+
+def _js_literal(value: Any) -> str:
+    """JSON for inline script that no data can break out of.
+
+    ``<``, ``>`` and ``&`` are escaped so no string can close the script, and
+    a ``{`` followed by ``{``, ``%`` or ``#`` (only possible inside strings)
+    is escaped because folium's page assembly reads rendered text as a
+    Jinja template.
+
+    >>> _js_literal({"a": "</script>{{x}}{%y"})
+    '{"a":"\\\\u003c/script\\\\u003e\\\\u007b{x}}\\\\u007b%y"}'
+    """
+    text = (json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return re.sub(r"\{(?=[{%#])", lambda _: "\\u007b", text)
+
+
+# Trusted page helpers: pgDecode turns the encoded geometries into GeoJSON
+# geometries once; pgLayer makes an L.geoJson whose features (shared
+# geometry + own properties and style) are only built when first shown.
+_PG_JS = r"""
+function pgDecode(items, scale) {
+  var lat = 0, lon = 0;
+  function ring(s) {
+    var pts = [], i = 0, n = s.length;
+    while (i < n) {
+      for (var k = 0; k < 2; k++) {
+        var shift = 0, result = 0, b;
+        do { b = s.charCodeAt(i++) - 63; result |= (b & 31) << shift; shift += 5; } while (b >= 32);
+        var d = (result & 1) ? ~(result >> 1) : (result >> 1);
+        if (k === 0) { lat += d; } else { lon += d; }
+      }
+      pts.push([lon / scale, lat / scale]);
+    }
+    if (pts.length) { pts.push(pts[0]); }
+    return pts;
+  }
+  return items.map(function (item) {
+    if (typeof item !== 'string') { return item; }
+    var polys = item.split(';').map(function (p) { return p.split(' ').map(ring); });
+    return polys.length === 1 ? {type: 'Polygon', coordinates: polys[0]}
+                              : {type: 'MultiPolygon', coordinates: polys};
+  });
+}
+function pgLayer(store, texts, spec, options, onEach) {
+  var opts = Object.assign({}, options);
+  opts.style = function (f) { return spec.S[spec.s[f.pgIndex]]; };
+  var layer;
+  opts.onEachFeature = function (feature, sub) {
+    if (onEach) { onEach(feature, sub); }
+    if (spec.H) {
+      sub.on({
+        mouseover: function (e) { e.target.setStyle(spec.H[spec.h[feature.pgIndex]]); },
+        mouseout: function (e) { layer.resetStyle(e.target); }
+      });
+    }
+  };
+  layer = L.geoJson(null, opts);
+  var loaded = false, onAdd = layer.onAdd;
+  layer.pgLoad = function () {
+    if (loaded) { return; }
+    loaded = true;
+    layer.addData({type: 'FeatureCollection', features: spec.g.map(function (gi, i) {
+      var props = {};
+      Object.keys(spec.p[i]).forEach(function (k) {
+        props[k] = spec.p[i][k].map(function (t) { return texts[t]; }).join('');
+      });
+      return {type: 'Feature', pgIndex: i, properties: props, geometry: store[gi]};
+    })});
+  };
+  layer.onAdd = function (map) { layer.pgLoad(); return onAdd.call(this, map); };
+  return layer;
+}
+"""
+
+
 # ----------------------------------------------------------------------------- folium elements
 
 
@@ -302,7 +532,7 @@ def _elements():
             "{% macro header(this, kwargs) %}"
             '<meta charset="utf-8">\n'
             "<style>{{ this.css }}</style>\n<style>{{ this.extra_css }}</style>\n"
-            "<script>{{ this.js }}</script>\n"
+            "<script>{{ this.js }}</script>\n<script>{{ this.pg_js }}</script>\n"
             "{% endmacro %}"
         )
 
@@ -311,6 +541,115 @@ def _elements():
             self._name = "InlineAssets"
             self.js, self.css, self.version = leaflet_assets()
             self.extra_css = _EXTRA_CSS
+            self.pg_js = _PG_JS
+
+    class _GeometryStore(MacroElement):
+        """Every polygon drawn on a map, each distinct one written once, encoded (see :func:`encode_geometries`)."""
+
+        _template = Template(
+            "{% macro script(this, kwargs) %}"
+            "var {{ this.get_name() }} = pgDecode({{ this.payload() }}, {{ this.scale }});\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, scale: int = COORD_SCALE):
+            super().__init__()
+            self._name = "GeometryStore"
+            self.scale = int(scale)
+            self._index: dict = {}
+            self.geometries: list = []
+
+        def add(self, geom: Any) -> int:
+            """Index of a (quantized) geometry in the store; equal geometries share one entry."""
+            key = shapely.to_wkb(geom)
+            if key not in self._index:
+                self._index[key] = len(self.geometries)
+                self.geometries.append(geom)
+            return self._index[key]
+
+        def payload(self) -> str:
+            return _js_literal(encode_geometries(self.geometries, self.scale))
+
+    class _TextStore(MacroElement):
+        """Pieces of popup and tooltip text, each distinct one written once (see :func:`split_text`)."""
+
+        _template = Template(
+            "{% macro script(this, kwargs) %}"
+            "var {{ this.get_name() }} = {{ this.payload() }};\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self):
+            super().__init__()
+            self._name = "TextStore"
+            self._index: dict = {}
+            self.pieces: list = []
+
+        def add(self, text: str) -> list:
+            """Indices of the pieces of ``text``; joined they give ``text`` back."""
+            out = []
+            for piece in split_text(text):
+                if piece not in self._index:
+                    self._index[piece] = len(self.pieces)
+                    self.pieces.append(piece)
+                out.append(self._index[piece])
+            return out
+
+        def payload(self) -> str:
+            return _js_literal(self.pieces)
+
+    class _CompactGeoJson(folium.GeoJson):
+        """A folium GeoJson layer whose geometry lives in the map's :class:`_GeometryStore`.
+
+        ``data`` keeps the full features (geometry rounded to the page's
+        precision, as drawn) for inspection in Python; the page gets only
+        geometry indices, the ``_tip``/``_popup`` properties and a table of
+        the distinct styles, and builds the features when the layer is first
+        shown.
+        """
+
+        _template = Template(
+            "{% macro script(this, kwargs) %}"
+            "var {{ this.get_name() }} = pgLayer({{ this.store.get_name() }}, {{ this.texts.get_name() }}, "
+            "{{ this.spec }}, "
+            "{{ this.js_options }}, {{ this.on_each_feature.js_code if this.on_each_feature else 'null' }});\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, data: dict, store: Any, texts: Any, style_function: Any, **kwargs: Any):
+            feats = data["features"]
+            geoms = [quantize_geometry(shapely.geometry.shape(f["geometry"])) for f in feats]
+            for f, g in zip(feats, geoms):
+                f["geometry"] = shapely.geometry.mapping(g)
+            super().__init__(data, style_function=style_function, **kwargs)
+            self._name = "CompactGeoJson"
+            self.store = store
+            self.texts = texts
+            self.refs = [store.add(g) for g in geoms]
+            self.spec = "null"
+            self.js_options = _js_literal(self.options)
+
+        def render(self, **kwargs):
+            feats = self.data["features"]
+
+            def table(func):
+                styles, index, keys = [], [], {}
+                for f in feats:
+                    key = json.dumps(func(f), sort_keys=True)
+                    if key not in keys:
+                        keys[key] = len(styles)
+                        styles.append(json.loads(key))
+                    index.append(keys[key])
+                return styles, index
+
+            spec = {"g": self.refs,
+                    "p": [{k: self.texts.add(str(v)) for k, v in f.get("properties", {}).items()
+                           if k in ("_tip", "_popup")} for f in feats]}
+            spec["S"], spec["s"] = table(self.style_function)
+            if self.highlight:
+                spec["H"], spec["h"] = table(self.highlight_function)
+            self.spec = _js_literal(spec)
+            folium.map.Layer.render(self, **kwargs)
 
     class _Panel(MacroElement):
         """A Leaflet control whose content is HTML built (and escaped) in Python."""
@@ -379,7 +718,8 @@ def _elements():
             self.code = code
 
     _ELEMENTS.update(folium=folium, _Script=_Script, _InlineAssets=_InlineAssets, _Panel=_Panel, _Title=_Title,
-                     _Attribution=_Attribution)
+                     _Attribution=_Attribution, _GeometryStore=_GeometryStore, _TextStore=_TextStore,
+                     _CompactGeoJson=_CompactGeoJson)
     return _ELEMENTS
 
 
@@ -449,6 +789,9 @@ def _new_map(bounds_wgs84: Sequence[float], tiles: Optional[str], tiles_attribut
     # Area fills live in a pane below the default overlay pane, so outlines,
     # findings and underserved areas stay on top whichever layer is toggled.
     folium.map.CustomPane(FILL_PANE, z_index=350, pointer_events=True).add_to(m)
+    # every polygon of the map, written once; the layers refer to it (before them in the page)
+    m.add_child(el["_GeometryStore"](), name=GEOMETRY_STORE)
+    m.add_child(el["_TextStore"](), name=TEXT_STORE)
     if tiles is not None:
         attr = escape_text(tiles_attribution) if tiles_attribution else escape_text(
             "basemap: " + re.sub(r"^[a-z]+://", "", tiles).split("/")[0])
@@ -458,6 +801,12 @@ def _new_map(bounds_wgs84: Sequence[float], tiles: Optional[str], tiles_attribut
         m.get_root().title = escape_text(title)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+def _geojson(m, data: dict, **kwargs: Any):
+    """A layer of ``data`` whose geometry is stored once in the map ``m`` (see ``_CompactGeoJson``)."""
+    return _elements()["_CompactGeoJson"](data, store=m._children[GEOMETRY_STORE], texts=m._children[TEXT_STORE],
+                                          **kwargs)
 
 
 def _add_notes(m, note: Optional[str], review_number: Optional[str], attributions: Sequence[str]) -> None:
@@ -502,8 +851,8 @@ def _add_outline(m, outline: Optional[gpd.GeoDataFrame], tolerance_m: float, met
     folium = _folium()
     out = simplify_for_display(outline, tolerance_m, metric_crs, what="outline")
     data = _feature_collection(out, [{} for _ in range(len(out))])
-    folium.GeoJson(
-        data, name="区界 District outline", interactive=False,
+    _geojson(
+        m, data, name="区界 District outline", interactive=False,
         style_function=lambda f: {"color": "#252525", "weight": 2.5, "fill": False, "dashArray": "6 4"},
     ).add_to(m)
 
@@ -590,8 +939,60 @@ def _fill_small_holes(gdf: gpd.GeoDataFrame, min_area_m2: float, metric_crs: Any
     return metric.set_geometry(gpd.GeoSeries(filled, index=metric.index, crs=crs))
 
 
-#: Holes of isochrones smaller than this (m2) are filled for display.
-ISOCHRONE_MIN_HOLE_M2 = 10000.0
+#: Holes of isochrones smaller than this (m2, about one street block) are filled for display.
+ISOCHRONE_MIN_HOLE_M2 = 40000.0
+
+
+def infer_cell_size(gdf: gpd.GeoDataFrame, metric_crs: Any = None) -> Optional[float]:
+    """Cell size (m) of polygons traced from a grid, such as underserved areas; None if not gridded.
+
+    Uses ``gdf.attrs["cell_size"]`` when the reach engine set it (a number or
+    a ``(width, height)`` pair; the larger is returned). Otherwise the
+    outlines are measured in a metric CRS: when most of their edges are
+    axis-parallel, the most common edge length (to 0.1 m) is the cell size,
+    provided most edge lengths are whole multiples of it (a staircase traced
+    from cells).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> cells = [box(x, 0, x + 100, 100) for x in (0, 200, 400)] + [box(0, 200, 200, 300)]
+    >>> infer_cell_size(gpd.GeoDataFrame(geometry=cells, crs="EPSG:4548"))
+    100.0
+    >>> infer_cell_size(gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1).buffer(50)], crs="EPSG:4548")) is None
+    True
+    """
+    size = gdf.attrs.get("cell_size") if hasattr(gdf, "attrs") else None
+    if size is not None:
+        try:
+            value = float(np.max(np.asarray(size, dtype=float)))
+        except (TypeError, ValueError):
+            value = float("nan")
+        if math.isfinite(value) and value > 0:
+            return value
+    geoms = gdf.geometry[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    if len(geoms) == 0:
+        return None
+    if gdf.crs is not None and not gdf.crs.is_projected:
+        geoms = geoms.to_crs(choose_metric_crs(gdf, metric_crs, "underserved areas"))
+    rings = shapely.get_rings(shapely.get_parts(np.asarray(geoms.values, dtype=object)))
+    coords, idx = shapely.get_coordinates(rings, return_index=True)
+    same = idx[1:] == idx[:-1]
+    d = np.diff(coords, axis=0)[same]
+    length = np.hypot(d[:, 0], d[:, 1])
+    ok = length > 0
+    d, length = d[ok], length[ok]
+    axis = (np.abs(d[:, 0]) <= 1e-6 * length) | (np.abs(d[:, 1]) <= 1e-6 * length)
+    if axis.sum() < 8 or axis.mean() < 0.5:
+        return None
+    lengths = np.round(length[axis], 1)
+    values, counts = np.unique(lengths, return_counts=True)
+    cell = float(values[np.argmax(counts)])
+    ratio = lengths / cell
+    if cell <= 0 or np.mean(np.abs(ratio - np.round(ratio)) < 0.01) < 0.5:
+        return None
+    return cell
 
 
 def _by_category(gdf: gpd.GeoDataFrame) -> list:
@@ -762,14 +1163,14 @@ def audit_map(
         return {"fillColor": color, "color": "#ffffff", "weight": 1.2, "fillOpacity": 0.65}
 
     if len(base):
-        folium.GeoJson(
-            _feature_collection(base, _unit_props(base)), name="街乡 Units by status",
+        _geojson(
+            m, _feature_collection(base, _unit_props(base)), name="街乡 Units by status",
             style_function=_status_style, highlight_function=lambda f: _HIGHLIGHT,
             on_each_feature=folium.JsCode(_ON_EACH_FEATURE), pane=FILL_PANE,
         ).add_to(m)
     if len(over):
-        folium.GeoJson(
-            _feature_collection(over, _unit_props(over)), name="管理区 Management areas (overlay)",
+        _geojson(
+            m, _feature_collection(over, _unit_props(over)), name="管理区 Management areas (overlay)",
             style_function=lambda f: {"color": OVERLAY_COLOR, "weight": 2.5, "fill": False, "dashArray": "8 4"},
             highlight_function=lambda f: {"weight": 4},
             on_each_feature=folium.JsCode(_ON_EACH_FEATURE),
@@ -796,8 +1197,8 @@ def audit_map(
                         ("说明 Message", escape_text(row.get("message"))),
                     ]),
                 })
-            folium.GeoJson(
-                _feature_collection(fshown, props), name=label,
+            _geojson(
+                m, _feature_collection(fshown, props), name=label,
                 style_function=lambda f, c=color: {"color": c, "weight": 2.5, "fillColor": c, "fillOpacity": 0.55},
                 on_each_feature=folium.JsCode(_ON_EACH_FEATURE),
             ).add_to(m)
@@ -1006,8 +1407,8 @@ def reach_map(
             props.append({"_c": _share_color(share),
                           "_tip": f"{escape_text(name)} · {escape_text(label)}: {_fmt_share(share)}",
                           "_popup": _rows_table(rows)})
-        folium.GeoJson(
-            _feature_collection(shown_units, props), name=escape_text(label), show=show, overlay=False,
+        _geojson(
+            m, _feature_collection(shown_units, props), name=escape_text(label), show=show, overlay=False,
             pane=FILL_PANE,
             style_function=lambda f: {"fillColor": f["properties"]["_c"], "color": "#ffffff",
                                       "weight": 1.0, "fillOpacity": 0.75},
@@ -1094,8 +1495,8 @@ def reach_map(
         group = folium.FeatureGroup(name="等时圈 Isochrones", overlay=True, show=True).add_to(m)
         members: dict = {}
         for cat, g in _by_category(iso):
-            layer = folium.GeoJson(
-                _feature_collection(g, [{} for _ in range(len(g))]), show=False, control=False, interactive=False,
+            layer = _geojson(
+                m, _feature_collection(g, [{} for _ in range(len(g))]), show=False, control=False, interactive=False,
                 style_function=lambda f: {"color": "#2171b5", "weight": 0.8, "fill": True,
                                           "fillColor": "#6baed6", "fillOpacity": 0.15},
             ).add_to(group)
@@ -1105,8 +1506,12 @@ def reach_map(
 
     if underserved is not None and len(underserved):
         _frame_crs_check(underserved, "underserved areas")
+        # traced from population cells: their staircase outlines are only
+        # accurate to a cell, so simplify within half a cell
+        cell = infer_cell_size(underserved, metric_crs)
+        und_tol = max(simplify_m, cell) if (cell and simplify_m) else simplify_m
         und = simplify_for_display(
-            underserved, simplify_m, metric_crs, what="underserved areas",
+            underserved, und_tol, metric_crs, what="underserved areas",
             groups=underserved["category"].astype(str).to_numpy() if "category" in underserved.columns else None)
         group = folium.FeatureGroup(name="服务不足 Underserved", overlay=True, show=True).add_to(m)
         members = {}
@@ -1119,8 +1524,8 @@ def reach_map(
                         for c in cols]
                 props.append({"_tip": f"服务不足 Underserved · {escape_text(cat_label.get(cat, cat))}".rstrip(" ·"),
                               "_popup": _rows_table(rows)})
-            layer = folium.GeoJson(
-                _feature_collection(g, props), show=False, control=False,
+            layer = _geojson(
+                m, _feature_collection(g, props), show=False, control=False,
                 style_function=lambda f: {"color": "#67000d", "weight": 1, "fillColor": "#67000d",
                                           "fillOpacity": 0.35},
                 on_each_feature=folium.JsCode(_ON_EACH_FEATURE),

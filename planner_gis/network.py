@@ -709,8 +709,9 @@ class _SegmentIndex:
         starts = (np.cumsum(per_point) - per_point)[has]
         m = np.minimum.reduceat(d2, starts)
         best_d2[has] = m
-        at = np.where(d2 == np.repeat(best_d2, per_point), np.arange(total), total)
-        best[has] = edges[np.minimum.reduceat(at, starts)]
+        # ties go to the lowest edge id (independent of the index layout)
+        at = np.where(d2 == np.repeat(best_d2, per_point), edges, np.iinfo(np.int64).max)
+        best[has] = np.minimum.reduceat(at, starts)
         return best, best_d2, radius
 
 
@@ -753,10 +754,8 @@ def _tree_query(idx: "_SegmentIndex", px: np.ndarray, py: np.ndarray, k: int,
             dk, ip = dk[:, None], ip[:, None]
         cand = piece_edge[ip]
         d2, _ = _project(idx, p[:, :1], p[:, 1:], cand)
-        best = np.argmin(d2, axis=1)
-        rows = np.arange(len(todo))
-        bd2 = d2[rows, best]
-        edge[todo] = cand[rows, best]
+        bd2 = d2.min(axis=1)
+        edge[todo] = np.where(d2 == bd2[:, None], cand, np.iinfo(np.int64).max).min(axis=1)
         dist2[todo] = bd2
         if kk >= idx.n_pieces:
             break
@@ -797,7 +796,8 @@ def snap_points(
     Notes
     -----
     Exact: the nearest edge is certified for every point (see
-    ``_SegmentIndex``); ties between equally near edges go to either.
+    ``_SegmentIndex``). A point equally near to several edges snaps to the
+    one with the lowest index, whatever the index layout.
 
     Examples
     --------

@@ -223,3 +223,18 @@ def test_snap_exact_on_far_apart_clusters_and_far_points():
     assert (s.reachable == (ref <= 100)).all()
     assert np.allclose(s.distance[s.reachable], ref[s.reachable], atol=1e-7)
     assert (s.distance[~s.reachable] > 100).all()
+
+
+def test_snap_ties_go_to_the_lowest_edge_index():
+    # two parallel streets 100 m apart (edge 1 listed first in space, edge 0 second);
+    # points exactly half-way are equally near to both, also when far from the network
+    xy = np.array([[0.0, 100], [1000, 100], [0, 0], [1000, 0]])
+    net = WalkNetwork(UTM, xy, [0, 2], [1, 3])
+    pts = np.array([[10.0, 50], [500, 50], [990, 50]])
+    assert snap_points(net, pts).edge.tolist() == [0, 0, 0]
+    net2 = WalkNetwork(UTM, xy, [2, 0], [3, 1])
+    assert snap_points(net2, pts).edge.tolist() == [0, 0, 0]
+    # beyond the grid search (KD-tree path): far out on the symmetry line
+    far = np.array([[-5000.0, 50]])
+    assert snap_points(net, far, max_snap=1e9).edge.tolist() == [0]
+    assert snap_points(net2, far, max_snap=1e9).edge.tolist() == [0]

@@ -625,6 +625,9 @@ def _elements():
             self._name = "CompactGeoJson"
             self.store = store
             self.texts = texts
+            # registered now: the stores are written before the layers when the page is rendered
+            self.text_refs = [{k: texts.add(str(v)) for k, v in f.get("properties", {}).items()
+                               if k in ("_tip", "_popup")} for f in feats]
             self.refs = [store.add(g) for g in geoms]
             self.spec = "null"
             self.js_options = _js_literal(self.options)
@@ -643,8 +646,7 @@ def _elements():
                 return styles, index
 
             spec = {"g": self.refs,
-                    "p": [{k: self.texts.add(str(v)) for k, v in f.get("properties", {}).items()
-                           if k in ("_tip", "_popup")} for f in feats]}
+                    "p": self.text_refs}
             spec["S"], spec["s"] = table(self.style_function)
             if self.highlight:
                 spec["H"], spec["h"] = table(self.highlight_function)

@@ -1509,11 +1509,13 @@ def reach_map(
     if underserved is not None and len(underserved):
         _frame_crs_check(underserved, "underserved areas")
         # traced from population cells: their staircase outlines are only
-        # accurate to a cell, so simplify within half a cell
+        # accurate to a cell, so each is simplified (Douglas-Peucker) to
+        # within half a cell; pieces of neighbouring units are not a clean
+        # coverage (clipped cells), so per polygon
         cell = infer_cell_size(underserved, metric_crs)
         und_tol = max(simplify_m, cell) if (cell and simplify_m) else simplify_m
         und = simplify_for_display(
-            underserved, und_tol, metric_crs, what="underserved areas",
+            underserved, und_tol, metric_crs, what="underserved areas", as_coverage=False,
             groups=underserved["category"].astype(str).to_numpy() if "category" in underserved.columns else None)
         group = folium.FeatureGroup(name="服务不足 Underserved", overlay=True, show=True).add_to(m)
         members = {}

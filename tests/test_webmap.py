@@ -479,3 +479,134 @@ def test_reach_isochrones_at_own_threshold_one_outline_per_category():
     park = gpd.GeoSeries([shapely.geometry.shape(feats[1][0]["geometry"])], crs=4326).to_crs(METRIC).iloc[0]
     expected = c1.buffer(400).union(c2.buffer(400))  # the 300 m isochrone is not drawn
     assert park.symmetric_difference(expected).area < 1e-3 * expected.area
+
+
+# ----------------------------------------------------------------------------- page size (issue 4)
+
+
+def _decode_polyline(text: str, scale: int = webmap.COORD_SCALE) -> list:
+    """Independent decoder of the encoded-polyline format (as documented by Google)."""
+    out, i, lat, lon = [], 0, 0, 0
+    while i < len(text):
+        vals = []
+        for _ in range(2):
+            shift = result = 0
+            while True:
+                b = ord(text[i]) - 63
+                i += 1
+                result |= (b & 31) << shift
+                shift += 5
+                if b < 32:
+                    break
+            vals.append(~(result >> 1) if result & 1 else result >> 1)
+        lat, lon = lat + vals[0], lon + vals[1]
+        out.append((lon / scale, lat / scale))
+    return out
+
+
+def test_encoded_geometry_round_trips_to_the_drawn_coordinates():
+    a = Polygon([(116.2, 39.8), (116.21, 39.8), (116.21, 39.81), (116.2, 39.81)],
+                [[(116.202, 39.802), (116.203, 39.802), (116.203, 39.803)]])
+    b = box(116.3, 39.85, 116.3123456, 39.86)
+    enc = webmap.encode_geometries([a, shapely.MultiPolygon([b, box(116.4, 39.9, 116.41, 39.91)])])
+    assert enc[0].count(" ") == 1 and ";" not in enc[0]  # exterior + one hole
+    assert enc[1].count(";") == 1  # two polygons
+    # one delta stream over all rings: decode the concatenation, then cut by ring lengths
+    rings = [r for g in enc for p in g.split(";") for r in p.split(" ")]
+    pts = _decode_polyline("".join(rings))
+    expected = []
+    for g in (a, b, box(116.4, 39.9, 116.41, 39.91)):
+        for ring in shapely.get_rings(g):
+            expected += [(round(x, 5), round(y, 5)) for x, y in list(ring.coords)[:-1]]
+    assert len(pts) == len(expected)
+    assert np.allclose(pts, expected, atol=1e-9)
+
+
+def test_reach_map_stores_each_unit_polygon_once():
+    units, _ = grid_units()
+    cov = _coverage(units)  # 6 units x 3 categories, 2 tiers: 5 choropleths
+    m = webmap.reach_map(cov, category="park")
+    store = m._children["pg_geometry"]
+    assert len(store.geometries) == 6
+    layers = geojson_layers(m)
+    assert len(layers) == 5 and all(len(lay.data["features"]) == 6 for lay in layers.values())
+    # every layer refers to the same six stored polygons, which are the units (as drawn, rounded to 1e-5 deg)
+    refs = {tuple(lay.refs) for lay in layers.values()}
+    assert len(refs) == 1 and sorted(next(iter(refs))) == list(range(6))
+    wgs = units[units.level == "base"].to_crs(4326).geometry.values
+    for g in store.geometries:
+        assert min(shapely.hausdorff_distance(g, w) for w in wgs) < 2e-5
+    # popup text: each layer's label row is written once, not once per unit
+    texts = m._children["pg_text"].pieces
+    assert sum("图层 Layer</th><td>park<" in t for t in texts) == 1
+    page = webmap.map_html(m)
+    # the unit's name: once in its popup name row and once in its tooltip, shared by all 5 layers
+    assert page.count("测试街道0") == 2
+
+
+def test_318_units_reach_map_with_18_categories_is_small():
+    units = make_units(wiggly_coverage(n=318))
+    rng = np.random.default_rng(3)
+    rows = []
+    for k in range(18):
+        d = units[["unit_id", "name", "geometry"]].copy()
+        d["category"] = f"cat{k:02d}"
+        d["tier_min"] = (5, 10, 15)[k % 3]
+        d["population"] = rng.integers(0, 20000, len(d)).astype(float)
+        d["covered_population"] = np.round(d["population"] * rng.uniform(0, 1, len(d)))
+        rows.append(d)
+    cov = gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs=METRIC)
+    m = webmap.reach_map(cov, category=15)
+    assert len(m._children["pg_geometry"].geometries) == 318
+    size = len(webmap.map_html(m).encode("utf-8"))
+    assert size < 2_000_000, size  # 14.7 MB when each category embedded its own copy
+
+
+def _staircase_units_and_cells(cell: float = 100.0) -> tuple:
+    """Two 2 km units and, per unit, a staircase of underserved cells (a union of grid cells)."""
+    units = [box(X0, Y0, X0 + 2000, Y0 + 2000), box(X0 + 2000, Y0, X0 + 4000, Y0 + 2000)]
+    pieces = []
+    for u in units:
+        x0 = u.bounds[0]
+        cells = [box(x0 + i * cell, Y0 + j * cell, x0 + (i + 1) * cell, Y0 + (j + 1) * cell)
+                 for j in range(20) for i in range(20) if i <= j]  # a triangle traced by cells
+        pieces.append(shapely.union_all(cells))
+    return units, pieces
+
+
+def test_infer_cell_size():
+    units, pieces = _staircase_units_and_cells(100.0)
+    und = gpd.GeoDataFrame({"category": ["park", "park"]}, geometry=pieces, crs=METRIC)
+    assert webmap.infer_cell_size(und) == pytest.approx(100.0)
+    assert webmap.infer_cell_size(und.to_crs(4326)) is None or webmap.infer_cell_size(und.to_crs(4326)) > 0
+    und.attrs["cell_size"] = (250.0, 250.0)
+    assert webmap.infer_cell_size(und) == 250.0
+    iso = gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0).buffer(500)], crs=METRIC)
+    assert webmap.infer_cell_size(iso) is None
+
+
+def test_underserved_cells_simplified_within_half_a_cell():
+    units, pieces = _staircase_units_and_cells(100.0)
+    cov = gpd.GeoDataFrame({"unit_id": ["A", "B"], "name": ["甲", "乙"], "category": ["park"] * 2,
+                            "share": [0.5, 0.2]}, geometry=units, crs=METRIC)
+    und = gpd.GeoDataFrame({"unit_id": ["A", "B"], "category": ["park"] * 2, "population": [10.0, 20.0]},
+                           geometry=pieces, crs=METRIC)
+    m = webmap.reach_map(cov, und, category="park")
+    group = [c for c in m._children.values() if type(c).__name__ == "FeatureGroup"][0]
+    feats = next(iter(group._children.values())).data["features"]
+    drawn = gpd.GeoSeries([shapely.geometry.shape(f["geometry"]) for f in feats], crs=4326).to_crs(METRIC)
+    for got, piece in zip(drawn.values, pieces):
+        # the staircase's cell corners on the diagonal go (81 -> 41 vertices), never more than half a cell off
+        assert shapely.get_num_coordinates(got) < 0.6 * shapely.get_num_coordinates(piece)
+        assert shapely.hausdorff_distance(got, piece) <= 50.0 + 2.0
+        assert got.area == pytest.approx(piece.area, rel=0.1)
+
+
+def test_braces_in_data_are_not_evaluated_as_a_template():
+    units, _ = grid_units()
+    units.loc[0, "name"] = "{{ 1234*1000 }}{% if 1 %}"
+    page = webmap.map_html(webmap.audit_map(units, title="{{ 4321*1000 }}"))
+    assert "1234000" not in page and "4321000" not in page
+    assert "{{ 1234" not in page and "{% if" not in page
+    texts = "".join(webmap.audit_map(units)._children["pg_text"].pieces)
+    assert "&#123;&#123; 1234*1000 &#125;&#125;&#123;% if 1 %&#125;" in texts

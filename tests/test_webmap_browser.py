@@ -177,3 +177,39 @@ def test_318_units_draw_in_browser(driver, tmp_path):
     common_checks(driver, name)
     assert n_polygons(driver, name) == 318
     screenshot(driver, "webmap_318_units")
+
+
+def test_reach_map_shared_polygons_restyled_per_category(driver, tmp_path):
+    units, _ = grid_units()
+    base = units[units.level == "base"].reset_index(drop=True)
+    rows = []
+    for cat, shares in (("park", [0.1, 0.3, 0.5, 0.7, 0.9, 1.0]), ("clinic", [0.9, 0.7, 0.5, 0.3, 0.1, 0.0])):
+        d = base[["unit_id", "name", "geometry"]].copy()
+        d["category"] = cat
+        d["share"] = shares
+        rows.append(d)
+    cov = gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs=METRIC)
+    m = webmap.reach_map(cov, category="park")
+    path = webmap.save_map(m, tmp_path / "restyle.html")
+    name = load(driver, path, m)
+    common_checks(driver, name)
+    fill_of = ("var out = {}; window.%s.eachLayer(function (l) { if (l instanceof L.Polygon && l.feature)"
+               " { out[l.feature.properties._tip.split(' · ')[0]] = l.options.fillColor; } }); return out;" % name)
+    # unit U001 (测试街道1): park 30 % -> class 20-40 %; clinic 70 % -> class 60-80 % (hand-computed)
+    assert n_polygons(driver, name) == 6
+    assert driver.execute_script(fill_of)["测试街道1"] == webmap.SHARE_COLORS[1]
+    radio = [el for el in driver.find_elements("css selector", ".leaflet-control-layers-base label")
+             if el.text.strip() == "clinic"][0]
+    radio.click()
+    time.sleep(0.3)
+    assert n_polygons(driver, name) == 6
+    fills = driver.execute_script(fill_of)
+    assert fills["测试街道1"] == webmap.SHARE_COLORS[3] and fills["测试街道5"] == webmap.SHARE_COLORS[0]
+    # the drawn outline of U001 is the unit's polygon (1 km square) in lon/lat, to about 1 m
+    ring = driver.execute_script(
+        "var r = null; window.%s.eachLayer(function (l) { if (l instanceof L.Polygon && l.feature &&"
+        " l.feature.properties._tip.indexOf('测试街道1 ') === 0) { r = l.getLatLngs()[0].map(function (p)"
+        " { return [p.lng, p.lat]; }); } }); return r;" % name)
+    drawn = gpd.GeoSeries([shapely.Polygon(ring)], crs=4326).to_crs(METRIC).iloc[0]
+    assert shapely.hausdorff_distance(drawn, base.geometry.iloc[1]) < 2.0
+    assert browser.console_errors(driver) == []

@@ -74,7 +74,7 @@ class WebMapAlgorithm(PlannerGisAlgorithm):
             self.REVIEW_NUMBER, self.tr("Map review number (审图号)"), optional=True))
         self.addParameter(QgsProcessingParameterNumber(
             self.SIMPLIFY, self.tr("Display simplification (m)"), type=QgsProcessingParameterNumber.Double,
-            defaultValue=5.0, minValue=0.0))
+            defaultValue=10.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Web map"), fileFilter="HTML files (*.html *.htm)"))
 

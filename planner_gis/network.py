@@ -873,17 +873,21 @@ def points_xy(gdf: gpd.GeoDataFrame, crs: Any, what: str = "points") -> np.ndarr
     if CRS.from_user_input(gdf.crs) != CRS.from_user_input(crs):
         g = g.to_crs(crs)
     geoms = np.asarray(g.values, dtype=object)
-    missing = pd.isna(geoms) | shapely.is_empty(geoms)
-    not_point = ~missing & (shapely.get_type_id(geoms) != 0)
+    # one pass each: type (-1 for null), emptiness; no object-array copies when all are points
+    tid = shapely.get_type_id(geoms)
+    missing = (tid < 0) | shapely.is_empty(geoms)
+    not_point = ~missing & (tid != 0)
     if not_point.any():
         geoms = geoms.copy()
         geoms[not_point] = shapely.point_on_surface(geoms[not_point])
     out = np.full((len(geoms), 2), np.nan)
-    if (~missing).any():
+    if not missing.any():
+        shapely.get_x(geoms, out=out[:, 0])
+        shapely.get_y(geoms, out=out[:, 1])
+    elif not missing.all():
         out[~missing, 0] = shapely.get_x(geoms[~missing])
         out[~missing, 1] = shapely.get_y(geoms[~missing])
     return out
-
 
 __all__ = [
     "WalkNetwork",

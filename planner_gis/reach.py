@@ -151,10 +151,20 @@ def distances_from_nodes(net: WalkNetwork, node_dist: np.ndarray, dest: Snapped)
     ``inf`` for unreachable points. Same-edge shortcuts are not included (see
     :func:`nearest_from_snapped`).
     """
+    return _from_nodes_into(net, node_dist, dest, np.empty(len(dest)))
+
+
+def _from_nodes_into(net: WalkNetwork, node_dist: np.ndarray, dest: Snapped, out: np.ndarray,
+                     tmp: Optional[np.ndarray] = None) -> np.ndarray:
+    """:func:`distances_from_nodes` written into ``out`` (``tmp``: scratch of the same length)."""
     u, v, cu, cv = _ends(net, dest)
-    out = node_dist[u]
+    # gathers straight into preallocated buffers: no fresh 8 MB arrays per category
+    np.take(node_dist, u, out=out, mode="clip")
     out += cu
-    return np.minimum(out, node_dist[v] + cv, out=out)
+    tmp = np.empty_like(out) if tmp is None else tmp
+    np.take(node_dist, v, out=tmp, mode="clip")
+    tmp += cv
+    return np.minimum(out, tmp, out=out)
 
 
 def nearest_from_snapped(
@@ -184,25 +194,32 @@ def nearest_from_snapped(
     -------
     ndarray of float64
     """
+    return _nearest_into(net, dest, src, limit, graph, sources, np.empty(len(dest)))
+
+
+def _nearest_into(net: WalkNetwork, dest: Snapped, src: Snapped, limit: float,
+                  graph: Optional[csr_matrix], sources: Optional[np.ndarray],
+                  out: np.ndarray, tmp: Optional[np.ndarray] = None) -> np.ndarray:
+    """:func:`nearest_from_snapped` written into ``out`` (e.g. a row of a preallocated block)."""
     if graph is None:
         graph = source_graph(net, src)
         sources = None
     sources = np.arange(len(src)) if sources is None else np.asarray(sources, dtype=np.int64)
     sources = sources[src.edge[sources] >= 0]
-    out = np.full(len(dest), np.inf)
     if len(sources) == 0:
+        out.fill(np.inf)
         return out
     nd = dijkstra(graph, directed=True, indices=net.n_nodes + sources, min_only=True, limit=limit)
     # measured: gathering both edge ends for every point (4 passes over the points)
     # is cheaper than building node -> point incidence lists (sorts) for ~10 categories
-    out = distances_from_nodes(net, nd, dest)
+    _from_nodes_into(net, nd, dest, out, tmp)
     sub = _subset(src, sources)
     d_idx, s_idx = _same_edge_pairs(dest, sub, net.n_edges)
     src = sub
     if len(d_idx):
         direct = dest.distance[d_idx] + np.abs(dest.offset[d_idx] - src.offset[s_idx]) + src.distance[s_idx]
         np.minimum.at(out, d_idx, direct)
-    out[out > limit] = np.inf
+    np.putmask(out, out > limit, np.inf)
     return out
 
 
@@ -421,6 +438,17 @@ def population_from_points(gdf: gpd.GeoDataFrame, column: str = "population") ->
     >>> population_from_points(g, "pop")["population"].tolist()
     [12.0, 3.5]
     """
+    weights = _population_weights(gdf, column)
+    out = gdf.copy()
+    if column != "population" and "population" in out.columns:
+        out = out.drop(columns="population")
+    out["population"] = weights
+    out.attrs.update(gdf.attrs)
+    return out
+
+
+def _population_weights(gdf: gpd.GeoDataFrame, column: str) -> np.ndarray:
+    """The checks of :func:`population_from_points`; returns the weights (float64) without copying the layer."""
     if column not in gdf.columns:
         raise InputError(f"population layer has no column {column!r} (columns: {list(gdf.columns)})",
                          fix="name the column holding residents per point with population_column=")
@@ -431,18 +459,13 @@ def population_from_points(gdf: gpd.GeoDataFrame, column: str = "population") ->
         raise InputError(f"population layer: record {rec!r} has {column}={gdf[column].loc[rec]!r}, "
                          "not a non-negative number",
                          fix="fill the column with resident counts (0 for none)")
-    geom = gdf.geometry
-    missing = geom.isna() | geom.is_empty
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
-        rec = gdf.index[missing.to_numpy()][0]
+        rec = gdf.index[missing][0]
         raise InputError(f"population layer: record {rec!r} has no geometry",
                          fix="remove rows without location or give them coordinates")
-    out = gdf.copy()
-    if column != "population" and "population" in out.columns:
-        out = out.drop(columns="population")
-    out["population"] = vals.astype(float).to_numpy()
-    out.attrs.update(gdf.attrs)
-    return out
+    return vals.to_numpy(dtype=np.float64)
 
 
 # ----------------------------------------------------------------------------- coverage
@@ -523,7 +546,14 @@ def _validate_catalogue(catalogue: pd.DataFrame, category_column: str = "categor
 def zone_membership(xy: np.ndarray, zones: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     """All (point, zone) pairs where the point lies in or on the zone polygon.
 
-    Zones may overlap; a point on a shared border belongs to both.
+    Zones may overlap; a point on a shared border belongs to both. Points
+    without finite coordinates are in no zone.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Point and zone indices (int64), grouped by zone in zone order and
+        sorted by point index within a zone.
 
     >>> from shapely.geometry import box
     >>> z = gpd.GeoSeries([box(0, 0, 10, 10), box(5, 0, 20, 10)])
@@ -531,26 +561,55 @@ def zone_membership(xy: np.ndarray, zones: gpd.GeoSeries) -> tuple[np.ndarray, n
     >>> sorted(zip(p.tolist(), z_.tolist()))
     [(0, 0), (1, 0), (1, 1)]
     """
-    pts, zs = [], []
-    finite = np.flatnonzero(np.isfinite(xy).all(axis=1))
-    order = finite[np.argsort(xy[finite, 0], kind="stable")]
-    xs = xy[order, 0]
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     geoms = np.asarray(zones.values, dtype=object)
+    finite = np.flatnonzero(np.isfinite(xy).all(axis=1))
+    empty = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if len(finite) == 0 or len(geoms) == 0:
+        return empty
+    # bucket the points on a coarse grid (~16 points per bucket), sorted by bucket
+    # and, within a bucket, by index: a zone's candidates are then one slice of
+    # the sorted points per bucket row of its bounding box
+    x, y = xy[finite, 0], xy[finite, 1]
+    x0, y0 = float(x.min()), float(y.min())
+    nb = int(min(max(np.sqrt(len(finite) / 16.0), 1), 2048))
+    sx = (float(x.max()) - x0) / nb or 1.0
+    sy = (float(y.max()) - y0) / nb or 1.0
+
+    def bucket(v: Any, v0: float, step: float) -> Any:
+        return np.clip(np.floor((np.asarray(v) - v0) / step), 0, nb - 1).astype(np.int64)
+
+    key = (bucket(y, y0, sy) * nb + bucket(x, x0, sx)).astype(np.int32)
+    order = finite[np.argsort(key, kind="stable")]
+    ptr = np.zeros(nb * nb + 1, dtype=np.int64)
+    np.cumsum(np.bincount(key, minlength=nb * nb), out=ptr[1:])
+    pts, zs = [], []
     for j, g in enumerate(geoms):
         if g is None or shapely.is_empty(g):
             continue
-        x0, y0, x1, y1 = shapely.bounds(g)
-        strip = order[np.searchsorted(xs, x0, "left"):np.searchsorted(xs, x1, "right")]
-        y = xy[strip, 1]
-        cand = strip[(y >= y0) & (y <= y1)]
+        gx0, gy0, gx1, gy1 = shapely.bounds(g)
+        if not (np.isfinite([gx0, gy0, gx1, gy1]).all()):
+            continue
+        c0, c1 = bucket([gx0, gx1], x0, sx)
+        rows = np.arange(*(bucket([gy0, gy1], y0, sy) + [0, 1]))
+        lo, hi = ptr[rows * nb + c0], ptr[rows * nb + c1 + 1]
+        cnt = hi - lo
+        total = int(cnt.sum())
+        if total == 0:
+            continue
+        cand = order[np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)]
+        cx, cy = xy[cand, 0], xy[cand, 1]
+        box = (cx >= gx0) & (cx <= gx1) & (cy >= gy0) & (cy <= gy1)
+        cand, cx, cy = cand[box], cx[box], cy[box]
         if len(cand) == 0:
             continue
         shapely.prepare(g)
-        inside = shapely.intersects_xy(g, xy[cand, 0], xy[cand, 1])
-        pts.append(cand[inside])
-        zs.append(np.full(int(inside.sum()), j, dtype=np.int64))
+        inside = shapely.intersects_xy(g, cx, cy)
+        hit = np.sort(cand[inside])
+        pts.append(hit)
+        zs.append(np.full(len(hit), j, dtype=np.int64))
     if not pts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return empty
     return np.concatenate(pts), np.concatenate(zs)
 
 
@@ -724,10 +783,11 @@ def compute_coverage(
         if col not in gdf.columns:
             raise InputError(f"{name} layer has no column {col!r} (columns: {list(gdf.columns)})",
                              fix=f"name the right column with the {name} column option")
-    pop = population_from_points(population, population_column)
+    # validated in place: the population layer is not copied (it may hold millions of points)
+    weights = _population_weights(population, population_column)
+    pop = population
     report(progress, 0.0, "snapping origins and facilities")
     oxy = points_xy(pop, crs, "population layer")
-    weights = pop["population"].to_numpy(dtype=float)
     fcat = facilities[category_column].astype(str).str.strip().to_numpy()
     known = np.isin(fcat, cat["category"].to_numpy())
     ignored = pd.Series(fcat[~known]).value_counts().to_dict() if (~known).any() else {}
@@ -739,16 +799,18 @@ def compute_coverage(
     report(progress, 0.2, "walking distances")
     graph = source_graph(net, f_snap)
     n_cat = len(cat)
-    covered = np.zeros((len(pop), n_cat), dtype=bool)
-    dist = np.full((len(pop), n_cat), np.inf)
+    # one row per category, written in place; origin_distance is its transpose (no copy)
+    dist = np.empty((n_cat, len(pop)))
+    scratch = np.empty(len(pop))
+    thresholds = cat["threshold_m"].to_numpy(dtype=np.float64)
     for j, row in cat.iterrows():
         sources = np.flatnonzero((fcat == row["category"]) & (f_snap.edge >= 0))
-        thr = float(row["threshold_m"])
+        thr = thresholds[j]
         limit = thr if distance_limit is None else max(thr, float(distance_limit))
-        d = nearest_from_snapped(net, o_snap, f_snap, limit=limit, graph=graph, sources=sources)
-        dist[:, j] = d
-        covered[:, j] = d <= thr
+        _nearest_into(net, o_snap, f_snap, limit, graph, sources, dist[j], scratch)
         report(progress, 0.2 + 0.5 * (j + 1) / n_cat, f"distances: {row['category']}")
+    del scratch
+    covered = dist <= thresholds[:, None]
     # aggregation
     report(progress, 0.7, "aggregating per unit")
     zm = zones.geometry
@@ -773,10 +835,10 @@ def compute_coverage(
                                     "covered_population": cov, "share": share}))
 
     for j, row in cat.iterrows():
-        _rows(row["category"], int(row["tier_min"]), float(row["threshold_m"]), covered[:, j])
+        _rows(row["category"], int(row["tier_min"]), float(row["threshold_m"]), covered[j])
     for t in tiers:
         cols = np.flatnonzero(cat["tier_min"].to_numpy() == t)
-        _rows(f"tier_{t}", t, np.nan, covered[:, cols].all(axis=1))
+        _rows(f"tier_{t}", t, np.nan, covered[cols].all(axis=0))
     coverage = pd.concat(tables, ignore_index=True)[COVERAGE_COLUMNS]
     coverage["tier_min"] = coverage["tier_min"].astype(int)
     coverage["threshold_m"] = coverage["threshold_m"].astype(float)
@@ -803,7 +865,7 @@ def compute_coverage(
         zgeom = np.asarray(zm.values, dtype=object)
         with _raster_env(lattice is not None):
             for j, row in cat.iterrows():
-                miss = ~covered[p_idx, j] & (w_pair > 0)
+                miss = ~covered[j, p_idx] & (w_pair > 0)
                 if not miss.any():
                     continue
                 zz, pp = z_idx[miss], p_idx[miss]
@@ -840,22 +902,25 @@ def compute_coverage(
     under = under[["unit_id", "category", "tier_min", "threshold_m", "population", "team_id",
                    "team_name", "geometry"]]
     # unreachable origins and facilities
-    un = []
+    un: dict = {"kind": [], "record": [], "category": [], "snap_distance": [], "reason": [],
+                "geometry": []}
     for kind, snap, frame, xy, cats in (("origin", o_snap, pop, oxy, None),
                                         ("facility", f_snap, fac, fxy, fcat)):
         bad = np.flatnonzero(snap.edge < 0)
-        for i in bad:
-            d = snap.distance[i]
-            reason = ("no coordinates" if not np.isfinite(xy[i]).all() else
-                      f"farther than max_snap={max_snap:g} m from every walking edge")
-            un.append({"kind": kind, "record": str(frame.index[i]),
-                       "category": None if cats is None else cats[i],
-                       "snap_distance": float(d), "reason": reason,
-                       "geometry": shapely.Point(xy[i]) if np.isfinite(xy[i]).all() else None})
-    unreachable = gpd.GeoDataFrame(
-        un or {"kind": [], "record": [], "category": [], "snap_distance": [], "reason": [],
-               "geometry": []}, geometry="geometry", crs=crs)
-    origin_distance = pd.DataFrame(dist, index=pop.index, columns=cat["category"].tolist())
+        if len(bad) == 0:
+            continue
+        fin = np.isfinite(xy[bad]).all(axis=1)
+        geom = np.full(len(bad), None, dtype=object)
+        geom[fin] = shapely.points(xy[bad][fin])
+        far = f"farther than max_snap={max_snap:g} m from every walking edge"
+        un["kind"] += [kind] * len(bad)
+        un["record"] += [str(r) for r in frame.index[bad]]
+        un["category"] += [None] * len(bad) if cats is None else cats[bad].tolist()
+        un["snap_distance"] += snap.distance[bad].astype(float).tolist()
+        un["reason"] += np.where(fin, far, "no coordinates").tolist()
+        un["geometry"] += geom.tolist()
+    unreachable = gpd.GeoDataFrame(un, geometry="geometry", crs=crs)
+    origin_distance = pd.DataFrame(dist.T, index=pop.index, columns=cat["category"].tolist(), copy=False)
     in_any = np.zeros(len(pop), dtype=bool)
     in_any[p_idx] = True
     summary = {

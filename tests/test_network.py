@@ -238,3 +238,21 @@ def test_snap_ties_go_to_the_lowest_edge_index():
     far = np.array([[-5000.0, 50]])
     assert snap_points(net, far, max_snap=1e9).edge.tolist() == [0]
     assert snap_points(net2, far, max_snap=1e9).edge.tolist() == [0]
+
+
+def test_points_xy_of_points_polygons_nulls_and_empties():
+    from planner_gis.network import points_xy
+
+    poly = shapely.Polygon([(0, 0), (10, 0), (10, 2), (2, 2), (2, 10), (0, 10)])  # L: centroid outside
+    g = gpd.GeoDataFrame(geometry=[Point(1, 2), poly, None, Point(), shapely.Polygon(), Point(3.5, -4)],
+                         crs="EPSG:32650")
+    xy = points_xy(g, "EPSG:32650")
+    assert xy[[0, 5]].tolist() == [[1.0, 2.0], [3.5, -4.0]]
+    assert shapely.contains(poly, Point(xy[1]))  # a point on the surface, not the centroid
+    assert np.isnan(xy[2:5]).all()
+    # all points (the fast path) and reprojection: same as pyproj on the raw coordinates
+    from pyproj import Transformer
+
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([116.3, 116.4], [39.9, 39.8]), crs=4326)
+    ref = Transformer.from_crs(4326, 32650, always_xy=True).transform([116.3, 116.4], [39.9, 39.8])
+    assert np.allclose(points_xy(pts, 32650), np.column_stack(ref), atol=1e-6)

@@ -454,3 +454,83 @@ def test_bounded_search_per_category_matches_networkx(seed):
         fin = np.isfinite(ref) & np.isfinite(got)
         assert np.allclose(got[fin], ref[fin], atol=1e-6)
         assert 0 < np.isfinite(got).sum() < len(got)
+
+
+# ----------------------------------------------------------------------------- fast paths (issue 3)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_zone_membership_matches_shapely_pairwise_reference(seed):
+    from planner_gis.reach import zone_membership
+
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 1000, (3000, 2))
+    # points exactly on zone borders and corners, and on the bucket grid of the extent
+    pts[:40] = np.round(pts[:40] / 250) * 250
+    pts[40:50] = np.nan
+    pts[50:60, 0] = 1000.0
+    zones = gpd.GeoSeries([
+        box(0, 0, 500, 500), box(250, 250, 1000, 750),            # overlapping boxes
+        shapely.Polygon([(0, 1000), (500, 600), (1000, 1000), (500, 900)]),  # concave
+        box(100, 100, 900, 900).difference(box(300, 300, 700, 700)),        # with a hole
+        shapely.Polygon(), None, box(5000, 5000, 6000, 6000),     # empty, null, far away
+        box(0, 0, 1000, 1000),                                    # the whole extent
+    ])
+    p, z = zone_membership(pts, zones)
+    ref = []
+    for j, g in enumerate(zones):
+        if g is None or g.is_empty:
+            continue
+        hit = np.flatnonzero(shapely.intersects(g, shapely.points(pts)))
+        ref += [(int(i), j) for i in hit]
+    assert sorted(zip(p.tolist(), z.tolist())) == sorted(ref)
+    # grouped by zone in zone order, sorted by point within a zone
+    assert (np.diff(z) >= 0).all()
+    assert all((np.diff(p[z == j]) > 0).all() for j in np.unique(z))
+
+
+def test_zone_membership_of_identical_points_and_no_points():
+    from planner_gis.reach import zone_membership
+
+    zones = gpd.GeoSeries([box(0, 0, 10, 10), box(10, 0, 20, 10)])
+    p, z = zone_membership(np.array([[10.0, 5]] * 3), zones)  # zero extent, on the shared border
+    assert sorted(zip(p.tolist(), z.tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1)]
+    p, z = zone_membership(np.zeros((0, 2)), zones)
+    assert len(p) == len(z) == 0
+
+
+def test_coverage_origin_distance_is_the_per_category_nearest_distance():
+    # the (origins x categories) block written in place equals separate nearest_distance calls
+    net, facilities, pop, zones, catalogue = coverage_case()
+    res = compute_coverage(net, facilities, pop, zones, catalogue, population_column="pop",
+                           max_snap=200, underserved=False, distance_limit=5000)
+    from planner_gis.network import points_xy
+
+    oxy = points_xy(pop, UTM)
+    for c in catalogue["category"]:
+        f = facilities[facilities["category"] == c]
+        ref = nearest_distance(net, oxy, points_xy(f, UTM), max_snap=200)
+        got = res.origin_distance[c].to_numpy()
+        assert np.array_equal(np.isinf(got), np.isinf(ref)), c
+        assert np.allclose(got[np.isfinite(ref)], ref[np.isfinite(ref)]), c
+    assert list(res.origin_distance.index) == list(pop.index)
+
+
+def test_coverage_lists_every_unreachable_record_with_its_reason():
+    net, facilities, pop, zones, catalogue = coverage_case()
+    far = gpd.GeoDataFrame({"category": ["shop", "clinic", "school"]},
+                           geometry=[Point(5000, 5000), None, Point(1000, 0)], crs=UTM,
+                           index=["f1", "f2", "f3"])
+    fac = pd.concat([facilities, far])
+    res = compute_coverage(net, fac, pop, zones, catalogue, population_column="pop",
+                           max_snap=200, underserved=False)
+    un = res.unreachable.reset_index(drop=True)
+    assert un["kind"].tolist() == ["origin", "facility", "facility"]
+    assert un["record"].tolist() == ["4", "f1", "f2"]
+    assert un["category"].tolist()[1:] == ["shop", "clinic"] and pd.isna(un["category"][0])
+    assert un["reason"].tolist() == ["farther than max_snap=200 m from every walking edge"] * 2 + [
+        "no coordinates"]
+    assert un.geometry[0].equals(Point(1500, 500)) and un.geometry[1].equals(Point(5000, 5000))
+    assert un.geometry[2] is None
+    assert un["snap_distance"][0] == pytest.approx(500.0) and np.isinf(un["snap_distance"][2])
+    assert res.summary["unreachable_facilities"] == 2

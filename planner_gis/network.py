@@ -585,7 +585,10 @@ class _SegmentIndex:
         self.inv_len2 = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
         # cell side: about one typical edge; never below half the mean edge
         # length, so that cutting edges into pieces at most doubles their number
-        s = max(float(np.median(L)) * CELL_FACTOR, float(L.mean()) / 2.0, 1.0) if len(L) else 1.0
+        # (median of an evenly strided sample of at most ~64k edges: the side only tunes
+        # speed, results are exact for any side)
+        sample = L[::max(1, len(L) >> 16)]
+        s = max(float(np.median(sample)) * CELL_FACTOR, float(L.mean()) / 2.0, 1.0) if len(L) else 1.0
         self.s = s
         n_pieces = np.maximum(1, np.ceil(L / (s * PIECE_FACTOR))).astype(np.int64)
         if int(n_pieces.sum()) == len(L):
@@ -609,13 +612,21 @@ class _SegmentIndex:
             self.piece_edge = np.zeros(0, dtype=np.int64)
             return
         self.x0, self.y0 = float(mx.min()), float(my.min())
-        cx = ((mx - self.x0) / s).astype(np.int64)
-        cy = ((my - self.y0) / s).astype(np.int64)
-        self.ncx, self.ncy = int(cx.max()) + 1, int(cy.max()) + 1
-        key = cy * self.ncx + cx
+        # cell numbers in int32 where they fit (fewer fresh pages, ~3x faster sort)
+        f = np.subtract(mx, self.x0)
+        f /= s
+        self.ncx = int(f.max()) + 1
+        cx = f.astype(np.int64 if self.ncx >= 2**31 - 1 else np.int32)
+        np.subtract(my, self.y0, out=f)
+        f /= s
+        self.ncy = int(f.max()) + 1
         n_cells = self.ncx * self.ncy
-        small = key.astype(np.int32) if n_cells < 2**31 - 1 else key
-        order = np.argsort(small, kind="stable")
+        key = f.astype(np.int32 if n_cells < 2**31 - 1 else np.int64)
+        del f
+        key *= self.ncx
+        key += cx
+        del cx
+        order = np.argsort(key, kind="stable")
         self.piece_edge = edge_of[order]
         pe = self.piece_edge
         self.c_ax, self.c_ay, self.c_dx, self.c_dy, self.c_inv = (

@@ -256,3 +256,22 @@ def test_points_xy_of_points_polygons_nulls_and_empties():
     pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([116.3, 116.4], [39.9, 39.8]), crs=4326)
     ref = Transformer.from_crs(4326, 32650, always_xy=True).transform([116.3, 116.4], [39.9, 39.8])
     assert np.allclose(points_xy(pts, 32650), np.column_stack(ref), atol=1e-6)
+
+
+def test_snap_index_cuts_long_edges_into_equal_pieces():
+    # edge 1 is 10x the typical length: it is cut into equal pieces whose midpoints are
+    # at (i + 0.5) / k of the edge; the other edges stay whole
+    xy = np.array([[0.0, 0], [100, 0], [200, 0], [300, 0], [300, 1000], [400, 1000]])
+    net = WalkNetwork(UTM, xy, [0, 3, 1, 2, 4], [1, 4, 2, 3, 5])
+    idx = net._snap_index
+    mx, my, edge_of = idx._mid
+    k = int((edge_of == 1).sum())
+    assert k == int(np.ceil(1000 / (idx.s * 1.5))) and k > 1
+    assert sorted(my[edge_of == 1].tolist()) == pytest.approx([(i + 0.5) / k * 1000 for i in range(k)])
+    assert (mx[edge_of == 1] == 300).all()
+    assert sorted(edge_of[edge_of != 1].tolist()) == [0, 2, 3, 4]
+    assert idx.half == pytest.approx(max(100.0, 1000 / k) / 2)
+    # every point of the long edge snaps onto it, exactly
+    pts = np.column_stack([np.full(50, 310.0), np.linspace(5, 985, 50)])
+    s = snap_points(net, pts)
+    assert (s.edge == 1).all() and np.allclose(s.distance, 10) and np.allclose(s.offset, pts[:, 1])

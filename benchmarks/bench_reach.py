@@ -27,6 +27,11 @@ Usage::
 
     .venv/bin/python benchmarks/bench_reach.py            # full run (~minutes)
     .venv/bin/python benchmarks/bench_reach.py --quick    # smoke run (seconds)
+    .venv/bin/python benchmarks/bench_reach.py --no-pandana --no-networkx --repeat 5 --sizes 1000000
+
+Timings on a shared VM vary a lot between runs of the same code (mostly the
+cost of first touching fresh memory), so ``--repeat`` runs each pipeline
+scenario in several fresh processes and prints the median and range.
 """
 
 from __future__ import annotations
@@ -149,8 +154,12 @@ def scenario_pipeline(n_nodes: int, n_origins: int, end_to_end: bool = True) -> 
                                    crs="EPSG:4548")
         catalogue = pd.DataFrame([{"category": c, "name_zh": c, "tier_min": t, "threshold_m": thr}
                                   for c, (_, t, thr) in CATEGORIES.items()])
-        net2 = WalkNetwork("EPSG:4548", xy, u, v)  # fresh: prepare included
+        t4b = time.perf_counter()
+        # fresh network: compute_coverage builds its snap index; the constructor (arc list,
+        # connected pieces) is timed apart, as "network_build"
+        net2 = WalkNetwork("EPSG:4548", xy, u, v)
         t5 = time.perf_counter()
+        out["network_build"] = t5 - t4b
         res = compute_coverage(net2, fac_gdf, pop_gdf, zones, catalogue, underserved=False)
         t6 = time.perf_counter()
         out["compute_coverage"] = t6 - t5
@@ -275,28 +284,47 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="also write the results to this JSON file")
     ap.add_argument("--no-pandana", action="store_true",
                     help="skip the pandana comparison (its contraction-hierarchy build takes minutes)")
+    ap.add_argument("--no-networkx", action="store_true", help="skip the networkx comparison")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="fresh-process runs per pipeline scenario (median and range printed)")
+    ap.add_argument("--sizes", type=int, nargs="+", metavar="NODES",
+                    help="network sizes of the pipeline scenarios (1M origins each; default 160000 1000000)")
     a = ap.parse_args(argv)
     if a.quick:
         pipelines = [(10_000, 50_000)]
         nx_case, pd_case = (10_000, 50_000), (10_000, 50_000)
     else:
-        pipelines = [(160_000, 1_000_000), (1_000_000, 1_000_000)]
+        pipelines = [(n, 1_000_000) for n in (a.sizes or (160_000, 1_000_000))]
         nx_case, pd_case = (160_000, 1_000_000), (40_000, 1_000_000)
     results = {"pipeline": [], "networkx": None, "pandana": None}
     print(f"{'nodes':>9} {'origins':>9} {'prepare':>8} {'snap':>6} {'dist':>6} {'aggr':>6} "
-          f"{'total':>6} {'peak MB':>8} {'coverage()':>10} {'peak MB':>8}")
+          f"{'total':>6} {'peak MB':>8} {'coverage()':>10} {'peak MB':>8} {'net()':>6}")
+    keys = ("prepare", "snap", "distances", "aggregate", "total", "peak_mb", "compute_coverage", "peak_mb_end",
+            "network_build")
     for n, m in pipelines:
-        r = in_child("scenario_pipeline", n, m)
-        results["pipeline"].append(r)
-        if "error" in r:
-            print(n, m, r["error"])
-            continue
-        print(f"{r['nodes']:>9} {r['origins']:>9} {r['prepare']:8.2f} {r['snap']:6.2f} "
-              f"{r['distances']:6.2f} {r['aggregate']:6.2f} {r['total']:6.2f} {r['peak_mb']:8.0f} "
-              f"{r['compute_coverage']:10.2f} {r['peak_mb_end']:8.0f}")
-    r = in_child("scenario_networkx", *nx_case)
-    results["networkx"] = r
-    print("networkx:", {k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()})
+        runs = []
+        for _ in range(max(1, a.repeat)):
+            r = in_child("scenario_pipeline", n, m)
+            results["pipeline"].append(r)
+            if "error" in r:
+                print(n, m, r["error"])
+                continue
+            runs.append(r)
+            print(f"{r['nodes']:>9} {r['origins']:>9} {r['prepare']:8.2f} {r['snap']:6.2f} "
+                  f"{r['distances']:6.2f} {r['aggregate']:6.2f} {r['total']:6.2f} {r['peak_mb']:8.0f} "
+                  f"{r['compute_coverage']:10.2f} {r['peak_mb_end']:8.0f} {r['network_build']:6.2f}")
+        if len(runs) > 1:
+            med = {k: float(np.median([r[k] for r in runs])) for k in keys}
+            lo = {k: min(r[k] for r in runs) for k in keys}
+            hi = {k: max(r[k] for r in runs) for k in keys}
+            print(f"{'median':>9} {len(runs):>8}x " + " ".join(
+                f"{med[k]:{w}.{0 if 'mb' in k else 2}f}" for k, w in zip(keys, (8, 6, 6, 6, 6, 8, 10, 8, 6))))
+            print(f"{'range':>19} " + " ".join(f"{lo[k]:.2f}-{hi[k]:.2f}" for k in keys if "mb" not in k))
+            results.setdefault("pipeline_median", []).append({"nodes": runs[0]["nodes"], **med})
+    if not a.no_networkx:
+        r = in_child("scenario_networkx", *nx_case)
+        results["networkx"] = r
+        print("networkx:", {k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()})
     if not a.no_pandana:
         r = in_child("scenario_pandana", *pd_case)
         results["pandana"] = r

@@ -140,7 +140,12 @@ class WalkNetwork:
                                fix="edge_u/edge_v must be indices into node_xy")
         if edge_length is None:
             x, y = self.node_xy[:, 0], self.node_xy[:, 1]
-            edge_length = np.hypot(x[self.edge_v] - x[self.edge_u], y[self.edge_v] - y[self.edge_u])
+            dx = x[self.edge_v]
+            dx -= x[self.edge_u]
+            dy = y[self.edge_v]
+            dy -= y[self.edge_u]
+            edge_length = np.hypot(dx, dy, out=dx)
+            del dy
         self.edge_length = np.ascontiguousarray(edge_length, dtype=np.float64).ravel()
         for a in (self.node_xy, self.edge_u, self.edge_v, self.edge_length):
             a.setflags(write=False)
@@ -185,17 +190,26 @@ class WalkNetwork:
         Both directions of every edge are stored, so the graph can be searched
         as directed (which lets callers append one-way virtual source nodes).
         """
-        n = self.n_nodes
-        tail = np.concatenate([self.edge_u, self.edge_v])
-        head = np.concatenate([self.edge_v, self.edge_u])
-        w = np.concatenate([self.edge_length, self.edge_length])
-        small = 2 * len(self.edge_u) < 2**31 - 1 and n < 2**31 - 1
+        n, m = self.n_nodes, self.n_edges
+        small = 2 * m < 2**31 - 1 and n < 2**31 - 1
         itype = np.int32 if small else np.int64
-        # int32 keys sort about 3x faster; int32 pointers spare scipy a conversion per search
-        order = np.argsort(tail.astype(itype), kind="stable")
+        # int32 keys sort about 3x faster; int32 pointers spare scipy a conversion per search;
+        # filled in place (no int64 copies of the 2 x n_edges arcs)
+        tail = np.empty(2 * m, dtype=itype)
+        tail[:m] = self.edge_u
+        tail[m:] = self.edge_v
+        order = np.argsort(tail, kind="stable")
         indptr = np.zeros(n + 1, dtype=itype)
         np.cumsum(np.bincount(tail, minlength=n), out=indptr[1:])
-        indices = head[order].astype(itype)
+        del tail
+        head = np.empty(2 * m, dtype=itype)
+        head[:m] = self.edge_v
+        head[m:] = self.edge_u
+        indices = head[order]
+        del head
+        w = np.empty(2 * m)
+        w[:m] = self.edge_length
+        w[m:] = self.edge_length
         return indptr, indices, w[order]
 
     @cached_property

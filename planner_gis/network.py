@@ -723,9 +723,20 @@ class _SegmentIndex:
         radius = (r + np.minimum(bx, by)) * s - self.half
         off = np.arange(-r, r + 1)
         w = len(off)
-        ccx = np.broadcast_to(cx[:, None, None] + off[None, None, :], (n, w, w)).reshape(n, -1)
-        ccy = np.broadcast_to(cy[:, None, None] + off[None, :, None], (n, w, w)).reshape(n, -1)
-        lo, cnt = self._cells(ccx.ravel(), ccy.ravel())
+        if self.keys is None:
+            # dense table: the 2r+1 cells of a block row are consecutive in the sorted
+            # pieces, so each row is one range (same candidates, same order)
+            rows = cy[:, None] + off[None, :]
+            c0 = np.clip(cx - r, 0, self.ncx - 1)[:, None]
+            c1 = np.clip(cx + r, 0, self.ncx - 1)[:, None]
+            ok = (rows >= 0) & (rows < self.ncy) & (cx[:, None] + r >= 0) & (cx[:, None] - r < self.ncx)
+            base = np.where(ok, rows, 0) * self.ncx
+            lo = self.ptr[base + c0].ravel()
+            cnt = np.where(ok, self.ptr[base + c1 + 1] - self.ptr[base + c0], 0).ravel()
+        else:
+            ccx = np.broadcast_to(cx[:, None, None] + off[None, None, :], (n, w, w)).reshape(n, -1)
+            ccy = np.broadcast_to(cy[:, None, None] + off[None, :, None], (n, w, w)).reshape(n, -1)
+            lo, cnt = self._cells(ccx.ravel(), ccy.ravel())
         per_point = cnt.reshape(n, -1).sum(axis=1)
         total = int(per_point.sum())
         best = np.full(n, -1, dtype=np.int64)
@@ -735,7 +746,6 @@ class _SegmentIndex:
         # ragged expansion: all (point, piece) pairs, grouped by point
         excl = np.cumsum(cnt) - cnt
         pos = np.repeat(lo - excl, cnt) + np.arange(total)
-        edges = self.piece_edge[pos]
         dx, dy = self.c_dx[pos], self.c_dy[pos]
         qx = np.repeat(px, per_point)
         qx -= self.c_ax[pos]
@@ -757,9 +767,12 @@ class _SegmentIndex:
         starts = (np.cumsum(per_point) - per_point)[has]
         m = np.minimum.reduceat(d2, starts)
         best_d2[has] = m
-        # ties go to the lowest edge id (independent of the index layout)
-        at = np.where(d2 == np.repeat(best_d2, per_point), edges, np.iinfo(np.int64).max)
-        best[has] = np.minimum.reduceat(at, starts)
+        # ties go to the lowest edge id (independent of the index layout); only the
+        # candidates at the minimum (about one per point) are looked up
+        hit = np.flatnonzero(d2 == np.repeat(best_d2, per_point))
+        owner = np.searchsorted(np.cumsum(per_point), hit, side="right")
+        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        best[owner[first]] = np.minimum.reduceat(self.piece_edge[pos[hit]], first)
         return best, best_d2, radius
 
 

@@ -5,10 +5,15 @@ Run with ``QT_QPA_PLATFORM=offscreen .venv-qgis/bin/python -m pytest -q qgis_plu
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+
+# QGIS computes raster statistics when it loads a layer and, by default, saves them in a
+# "<raster>.aux.xml" file beside it: that would write into the repository's data/ folder.
+os.environ.setdefault("GDAL_PAM_ENABLED", "NO")
 
 X0, Y0 = 500000.0, 4400000.0  # a toy town in EPSG:4548 (CGCS2000 GK CM 117E), metres
 CRS = "EPSG:4548"

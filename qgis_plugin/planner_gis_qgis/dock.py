@@ -1,7 +1,8 @@
 """The planner-gis dock panel.
 
 It only collects parameters and runs the Processing algorithms
-(``planner_gis:audit``, ``planner_gis:reach``, ``planner_gis:webmap``) through
+(``planner_gis:audit``, ``planner_gis:reach``, ``planner_gis:isochrones``,
+``planner_gis:webmap``) through
 :class:`~planner_gis_qgis.runner.AlgorithmRun` (``processing.run`` with progress
 and Cancel); then it
 adds the output files to the project with the default styles. All GIS work
@@ -18,6 +19,7 @@ from typing import Callable, Dict, Optional
 from qgis.core import (
     Qgis,
     QgsMapLayerProxyModel,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingUtils,
     QgsProject,
     QgsVectorLayer,
@@ -32,6 +34,7 @@ from qgis.PyQt.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QTabWidget,
@@ -43,7 +46,10 @@ from . import styles
 from .about import PLUGIN_NAME
 from .runner import AlgorithmRun
 
-AUDIT, REACH = "audit", "reach"
+AUDIT, REACH, ISOCHRONES = "audit", "reach", "isochrones"
+#: the tabs in order
+KINDS = (AUDIT, REACH, ISOCHRONES)
+DEFAULT_DISTANCES = "300, 500, 1000"
 
 
 def _layer_combo(filters, allow_empty: bool = False) -> QgsMapLayerComboBox:
@@ -78,7 +84,7 @@ def _layer_id(combo: QgsMapLayerComboBox) -> Optional[str]:
 
 
 class PlannerGisDock(QgsDockWidget):
-    """Dock panel: audit and reach tabs, an output folder and an "Export web map" button.
+    """Dock panel: audit, reach and isochrones tabs, an output folder and an "Export web map" button.
 
     Parameters
     ----------
@@ -103,6 +109,7 @@ class PlannerGisDock(QgsDockWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._audit_tab(), "Audit 覆盖审查")
         self.tabs.addTab(self._reach_tab(), "Reach 生活圈")
+        self.tabs.addTab(self._isochrones_tab(), "Isochrones 步行范围")
         layout.addWidget(self.tabs)
 
         common = QGroupBox("Outputs")
@@ -194,6 +201,32 @@ class PlannerGisDock(QgsDockWidget):
         form.addRow(self.reach_run)
         return tab
 
+    def _isochrones_tab(self) -> QWidget:
+        tab = QWidget()
+        form = QFormLayout(tab)
+        self.iso_network = _layer_combo(QgsMapLayerProxyModel.LineLayer, allow_empty=True)
+        self.iso_network_file = QgsFileWidget()
+        self.iso_network_file.setFilter(
+            "Walking networks (*.pbf *.osm.pbf *.npz *.graphml);;OpenStreetMap extracts (*.pbf *.osm.pbf);;"
+            "Saved networks (*.npz *.graphml);;All files (*.*)")
+        self.iso_points = _layer_combo(QgsMapLayerProxyModel.PointLayer)
+        self.iso_selected_only = QCheckBox("Selected features only")
+        self.iso_selected_only.setToolTip("Only the points selected on the map (e.g. one school's entrances)")
+        self.iso_thresholds = QLineEdit(DEFAULT_DISTANCES)
+        self.iso_thresholds.setToolTip(
+            "Walking distances in metres, separated by commas; 300, 500 and 1000 m are the 5/10/15-minute "
+            "living circles of GB 50180-2018")
+        self.iso_run = QPushButton("Run isochrones")
+        self.iso_run.setObjectName("planner_gis_run_isochrones")
+        self.iso_run.clicked.connect(self.run_isochrones)
+        form.addRow("Walking network layer", self.iso_network)
+        form.addRow("... or network file", self.iso_network_file)
+        form.addRow("Points", self.iso_points)
+        form.addRow(self.iso_selected_only)
+        form.addRow("Walking distances (m)", self.iso_thresholds)
+        form.addRow(self.iso_run)
+        return tab
+
     @staticmethod
     def _catalogue_categories() -> list:
         try:
@@ -216,7 +249,7 @@ class PlannerGisDock(QgsDockWidget):
         self.iface.messageBar().pushMessage(PLUGIN_NAME, text, level, duration)
 
     def _set_busy(self, busy: bool) -> None:
-        for button in (self.audit_run, self.reach_run, self.export_button):
+        for button in (self.audit_run, self.reach_run, self.iso_run, self.export_button):
             button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         if busy:
@@ -342,25 +375,79 @@ class PlannerGisDock(QgsDockWidget):
 
         return self._start("planner_gis:reach", params, _loaded)
 
+    # ------------------------------------------------------------------------------ isochrones
+    def isochrones_parameters(self, run_dir: Path) -> dict:
+        """Processing parameters of planner_gis:isochrones from the widgets.
+
+        The distances go to the algorithm as typed: the algorithm checks them and its
+        message (what is wrong, and the fix) reaches the message bar.
+        """
+        points = _layer_id(self.iso_points)
+        if points is not None and self.iso_selected_only.isChecked():
+            points = QgsProcessingFeatureSourceDefinition(points, True)
+        return {
+            "NETWORK": _layer_id(self.iso_network),
+            "NETWORK_FILE": self.iso_network_file.filePath().strip() or None,
+            "POINTS": points,
+            "THRESHOLDS": self.iso_thresholds.text().strip(),
+            "OUTPUT": str(run_dir / "isochrones.gpkg"),
+        }
+
+    def run_isochrones(self) -> Optional[AlgorithmRun]:
+        """Run planner_gis:isochrones with the tab's parameters; the result is added to the project."""
+        points = self.iso_points.currentLayer()
+        if points is None:
+            self._message("choose the points layer first", Qgis.Warning)
+            return None
+        if self.iso_selected_only.isChecked() and points.selectedFeatureCount() == 0:
+            self._message(f"no feature of '{points.name()}' is selected: select points on the map "
+                          "or untick 'Selected features only'", Qgis.Warning)
+            return None
+        run_dir = self._new_run_dir(ISOCHRONES)
+        params = self.isochrones_parameters(run_dir)
+
+        def _loaded(results: dict) -> None:
+            group = self._group("planner-gis isochrones")
+            layer = self._add_layer(results["OUTPUT"], f"Isochrones {params['THRESHOLDS']} m",
+                                    styles.style_isochrones, group)
+            self.last_outputs[ISOCHRONES] = {"OUTPUT": results["OUTPUT"]}
+            self.last_run_dir[ISOCHRONES] = run_dir
+            count = layer.featureCount() if layer is not None else 0
+            self._message(f"isochrones done: {count} areas (files in {run_dir})", Qgis.Success)
+
+        return self._start("planner_gis:isochrones", params, _loaded)
+
     # ------------------------------------------------------------------------------ web map
     def current_kind(self) -> str:
-        return AUDIT if self.tabs.currentIndex() == 0 else REACH
+        index = self.tabs.currentIndex()
+        return KINDS[index] if 0 <= index < len(KINDS) else AUDIT
 
     def webmap_parameters(self, kind: str) -> dict:
-        """Processing parameters of planner_gis:webmap for the last result of ``kind``."""
-        outputs = self.last_outputs[kind]
-        target = self.webmap_path.filePath().strip() or str(self.last_run_dir[kind] / f"{kind}_map.html")
+        """Processing parameters of planner_gis:webmap for the last result of ``kind``.
+
+        The isochrones are drawn on the reach map: from the isochrones tab (or the reach
+        tab, once isochrones were computed) the map shows the last reach result with them.
+        """
+        map_kind = REACH if kind == ISOCHRONES else kind
+        outputs = self.last_outputs[map_kind]
+        run_dir = self.last_run_dir[kind] if kind in self.last_run_dir else self.last_run_dir[map_kind]
+        target = self.webmap_path.filePath().strip() or str(run_dir / f"{kind}_map.html")
         params = {"OUTPUT": target}
         if kind == AUDIT:
             params.update(UNITS=outputs["UNITS"], FINDINGS=outputs["FINDINGS"], OUTLINE=_layer_id(self.audit_outline))
         else:
             params.update(COVERAGE=outputs["COVERAGE"], UNDERSERVED=outputs["UNDERSERVED"],
                           CATEGORY=self.reach_category.currentText().strip() or None)
+            if ISOCHRONES in self.last_outputs:
+                params["ISOCHRONES"] = self.last_outputs[ISOCHRONES]["OUTPUT"]
         return params
 
     def export_webmap(self) -> Optional[AlgorithmRun]:
         """Write the web map of the last result of the current tab (planner_gis:webmap)."""
         kind = self.current_kind()
+        if kind == ISOCHRONES and REACH not in self.last_outputs:
+            self._message("run the reach first: the web map shows the isochrones over its coverage", Qgis.Warning)
+            return None
         if kind not in self.last_outputs:
             self._message(f"run the {kind} first: the web map shows its results", Qgis.Warning)
             return None

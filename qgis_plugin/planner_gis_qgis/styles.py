@@ -5,7 +5,10 @@
 - audit findings: categorised by ``severity``;
 - reach coverage: graduated by ``share`` with fixed classes (below 50 %,
   50-75 %, 75-90 %, 90 % and more), so maps of different runs compare;
-- underserved areas: hatched red; isochrones: outlines by distance.
+- underserved areas: hatched red;
+- isochrones: categorised by ``threshold_m``, dark (near) to light (far),
+  semi-transparent, drawn largest distance first so the nested smaller areas
+  stay on top.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Iterable, Optional, Sequence, Tuple
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
+    QgsFeatureRequest,
     QgsFillSymbol,
     QgsGraduatedSymbolRenderer,
     QgsRendererCategory,
@@ -101,4 +105,40 @@ def style_underserved(layer: QgsVectorLayer) -> None:
     from qgis.core import QgsSingleSymbolRenderer  # noqa: PLC0415
 
     layer.setRenderer(QgsSingleSymbolRenderer(_fill("#e41a1c", "#e41a1c", "b_diagonal", 1.0)))
+    layer.triggerRepaint()
+
+
+#: colours of the isochrones from the nearest to the farthest distance (interpolated between).
+ISOCHRONE_RAMP = ("#08519c", "#3182bd", "#9ecae1", "#deebf7")
+ISOCHRONE_OPACITY = 0.45
+
+
+def _ramp_color(fraction: float, stops: Sequence[str] = ISOCHRONE_RAMP) -> str:
+    """Colour at ``fraction`` (0..1) along the colour stops, as #rrggbb."""
+    from qgis.PyQt.QtGui import QColor  # noqa: PLC0415
+
+    if len(stops) == 1:
+        return stops[0]
+    pos = min(max(fraction, 0.0), 1.0) * (len(stops) - 1)
+    i = min(int(pos), len(stops) - 2)
+    t = pos - i
+    a, b = QColor(stops[i]), QColor(stops[i + 1])
+    mix = [round(x + (y - x) * t) for x, y in ((a.red(), b.red()), (a.green(), b.green()), (a.blue(), b.blue()))]
+    return QColor(*mix).name()
+
+
+def style_isochrones(layer: QgsVectorLayer, field: str = "threshold_m") -> None:
+    """Isochrones categorised by walking distance, nested: the largest distance is drawn first (below)."""
+    index = layer.fields().indexOf(field)
+    from qgis.core import NULL  # noqa: PLC0415
+
+    values = sorted(v for v in layer.uniqueValues(index) if v is not None and v != NULL) if index >= 0 else []
+    categories = []
+    for i, value in enumerate(values):
+        symbol = _fill(_ramp_color(i / max(len(values) - 1, 1)), outline="#08306b", alpha=ISOCHRONE_OPACITY)
+        categories.append(QgsRendererCategory(value, symbol, f"within {float(value):g} m"))
+    renderer = QgsCategorizedSymbolRenderer(field, categories)
+    renderer.setOrderBy(QgsFeatureRequest.OrderBy([QgsFeatureRequest.OrderByClause(field, False)]))
+    renderer.setOrderByEnabled(True)
+    layer.setRenderer(renderer)
     layer.triggerRepaint()

@@ -367,6 +367,13 @@ def population_from_raster(path: PathLike, metric_crs: Any = None, band: int = 1
     :mod:`planner_gis.crs`), with the cell size in metres in
     ``gdf.attrs["cell_size"]`` (used to draw underserved cells).
 
+    The raster's own grid is kept too: columns ``row`` and ``col`` of each
+    origin's cell and ``gdf.attrs["raster_grid"]`` (``crs`` as WKT,
+    ``transform`` as the 6 affine coefficients, ``shape`` as rows, columns).
+    :func:`compute_coverage` uses them to trace underserved areas in the
+    raster's grid (the true cell outlines, e.g. lon/lat quadrilaterals of a
+    WorldPop grid in EPSG:4326) before reprojecting them.
+
     Parameters
     ----------
     path : str or Path
@@ -415,6 +422,9 @@ def population_from_raster(path: PathLike, metric_crs: Any = None, band: int = 1
     corners = gpd.GeoSeries.from_xy(cx, cy, crs=gdf.crs).to_crs(out.crs)
     c = shapely.get_coordinates(corners.values)
     out.attrs["cell_size"] = (float(np.hypot(*(c[1] - c[0]))), float(np.hypot(*(c[2] - c[0]))))
+    # plain values (str, tuples): attrs survive copies, slicing and pandas' equality checks
+    out.attrs["raster_grid"] = {"crs": gdf.crs.to_wkt(), "transform": tuple(float(v) for v in transform[:6]),
+                                "shape": (int(arr.shape[0]), int(arr.shape[1]))}
     return out
 
 
@@ -632,6 +642,47 @@ def _cells(population: gpd.GeoDataFrame, cell_size: Optional[float]) -> np.ndarr
     return out
 
 
+def _raster_grid(population: gpd.GeoDataFrame, crs: CRS, xy: np.ndarray) -> Optional[tuple]:
+    """``(row, col, transform, transformer)`` of raster origins, or None.
+
+    Needs ``attrs["raster_grid"]`` and integer ``row``/``col`` columns (see
+    :func:`population_from_raster`) that still describe the points: cell
+    centres of a sample of origins, reprojected to ``crs``, must lie within
+    1 % of a cell of the origins (the layer may have been edited since).
+    """
+    from affine import Affine
+    from pyproj import Transformer
+
+    meta = population.attrs.get("raster_grid")
+    if not isinstance(meta, dict) or "row" not in population.columns or "col" not in population.columns:
+        return None
+    try:
+        transform = Affine(*[float(v) for v in meta["transform"]][:6])
+        n_rows, n_cols = (int(v) for v in meta["shape"])
+        src = CRS.from_user_input(meta["crs"])
+        row = population["row"].to_numpy()
+        col = population["col"].to_numpy()
+    except Exception:
+        return None
+    if not (np.issubdtype(row.dtype, np.integer) and np.issubdtype(col.dtype, np.integer)) or \
+            transform.determinant == 0:
+        return None
+    if len(row) == 0 or row.min() < 0 or col.min() < 0 or row.max() >= n_rows or col.max() >= n_cols:
+        return None
+    transformer = None if src == crs else Transformer.from_crs(src, crs, always_xy=True)
+    sample = np.unique(np.linspace(0, len(row) - 1, min(len(row), 257)).astype(np.int64))
+    pc, pr = col[sample] + 0.5, row[sample] + 0.5
+    cx = transform.a * pc + transform.b * pr + transform.c
+    cy = transform.d * pc + transform.e * pr + transform.f
+    if transformer is not None:
+        cx, cy = transformer.transform(cx, cy)
+    w, h = population.attrs.get("cell_size", (1.0, 1.0))
+    tol = 0.01 * min(float(w), float(h))
+    if not (np.hypot(np.asarray(cx) - xy[sample, 0], np.asarray(cy) - xy[sample, 1]) <= tol).all():
+        return None
+    return row.astype(np.int64), col.astype(np.int64), transform, transformer
+
+
 def cell_lattice(xy: np.ndarray, w: float, h: float,
                  tol: float = 1e-3) -> Optional[tuple[np.ndarray, np.ndarray, float, float]]:
     """Column/row numbers of points that are the centres of one ``w`` x ``h`` grid.
@@ -682,7 +733,6 @@ def lattice_union(i: np.ndarray, j: np.ndarray, x0: float, y0: float, w: float, 
     ('MultiPolygon', 300.0, 10)
     """
     from affine import Affine
-    from rasterio.features import shapes
 
     i = np.asarray(i, dtype=np.int64)
     j = np.asarray(j, dtype=np.int64)
@@ -692,6 +742,16 @@ def lattice_union(i: np.ndarray, j: np.ndarray, x0: float, y0: float, w: float, 
     grid = np.zeros((j1 - int(j.min()) + 1, int(i.max()) - i0 + 1), dtype=np.uint8)
     grid[j1 - j, i - i0] = 1
     transform = Affine(w, 0.0, x0 + (i0 - 0.5) * w, 0.0, -h, y0 + (j1 + 0.5) * h)
+    out = _trace(grid, transform)
+    if not shapely.is_valid(out):
+        out = shapely.make_valid(out)
+    return out
+
+
+def _trace(grid: np.ndarray, transform: Any) -> Any:
+    """Outline of the nonzero cells of a uint8 ``grid`` placed by ``transform`` (one geometry)."""
+    from rasterio.features import shapes
+
     coords: list = []
     ring_len: list = []
     rings_per_poly: list = []
@@ -710,6 +770,67 @@ def lattice_union(i: np.ndarray, j: np.ndarray, x0: float, y0: float, w: float, 
         (ring_off, poly_off, np.array([0, len(rings_per_poly)], dtype=np.int64)))[0]
     if len(rings_per_poly) == 1:
         out = shapely.get_geometry(out, 0)
+    return out
+
+
+def grid_union(row: np.ndarray, col: np.ndarray, transform: Any, transformer: Any = None) -> Any:
+    """The union of raster cells ``(row, col)`` of a grid, optionally reprojected.
+
+    The cells are traced in the raster's own grid with
+    :func:`rasterio.features.shapes` (any affine ``transform``, also rotated
+    or in degrees); the outline is then densified to one vertex per cell
+    corner, so that each straight cell edge stays a straight segment between
+    its reprojected corners, and reprojected with ``transformer`` (a
+    :class:`pyproj.Transformer` with ``always_xy=True``; None keeps the
+    raster's coordinates). The result equals the union of the exactly
+    reprojected cell quadrilaterals.
+
+    Parameters
+    ----------
+    row, col : ndarray of int
+        Cell indices in the raster (row 0 at the top for a north-up raster).
+    transform : affine.Affine
+        The raster's transform (pixel corner ``(col, row)`` -> ``(x, y)``).
+    transformer : pyproj.Transformer, optional
+        From the raster CRS to the output CRS.
+
+    Returns
+    -------
+    shapely geometry
+        Polygon or MultiPolygon (empty Polygon for no cells).
+
+    Examples
+    --------
+    Three cells of a 10 x 10 grid with its top-left corner at (0, 30):
+
+    >>> from affine import Affine
+    >>> g = grid_union(np.array([0, 1, 2]), np.array([0, 0, 2]), Affine(10, 0, 0, 0, -10, 30))
+    >>> g.geom_type, g.area, g.bounds
+    ('MultiPolygon', 300.0, (0.0, 0.0, 30.0, 30.0))
+    """
+    from affine import Affine
+
+    row = np.asarray(row, dtype=np.int64)
+    col = np.asarray(col, dtype=np.int64)
+    if len(row) == 0:
+        return shapely.Polygon()
+    transform = Affine(*tuple(transform)[:6])
+    r0, c0 = int(row.min()), int(col.min())
+    grid = np.zeros((int(row.max()) - r0 + 1, int(col.max()) - c0 + 1), dtype=np.uint8)
+    grid[row - r0, col - c0] = 1
+    # traced in pixel units (cells are unit squares whatever the transform), then densified to
+    # one vertex per cell corner (a hair over 1 so rounding adds no extra vertex) before the
+    # affine transform and the reprojection
+    out = _trace(grid, Affine.translation(c0, r0))
+    if transformer is not None:
+        out = shapely.segmentize(out, 1 + 1e-6)
+    a, b, c, d, e, f = transform[:6]
+
+    def _to_crs(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x, y = a * px + b * py + c, d * px + e * py + f
+        return (x, y) if transformer is None else transformer.transform(x, y)
+
+    out = shapely.transform(out, _to_crs, interleaved=False)
     if not shapely.is_valid(out):
         out = shapely.make_valid(out)
     return out
@@ -763,7 +884,11 @@ def compute_coverage(
     cell_size : float, optional
         Side in metres of the square drawn for point origins in
         ``underserved`` (default: ``population.attrs["cell_size"]`` from
-        :func:`population_from_raster`, else 100 m).
+        :func:`population_from_raster`, else 100 m). Without it, origins of
+        a raster in another CRS (e.g. WorldPop in EPSG:4326) are drawn as
+        their true cells: traced in the raster's grid
+        (``population.attrs["raster_grid"]``, columns ``row``/``col``) and
+        reprojected (:func:`grid_union`).
     distance_limit : float, optional
         Search radius for ``origin_distance``; default the category's
         ``threshold_m`` (farther distances are ``inf``). Coverage is the same
@@ -857,13 +982,16 @@ def compute_coverage(
     report(progress, 0.75, "underserved areas")
     under_rows = []
     if underserved and len(p_idx):
-        lattice = None
+        lattice = grid = None
         if (shapely.get_type_id(np.asarray(pop.geometry.values, dtype=object)) == 0).all():
             cw, ch = _cell_size(pop, cell_size)
             lattice = cell_lattice(oxy, cw, ch)
-        cells = _cells(pop, cell_size) if lattice is None else None
+            if lattice is None and cell_size is None:
+                # e.g. a WorldPop grid in EPSG:4326: trace in the raster's grid, then reproject
+                grid = _raster_grid(pop, crs, oxy)
+        cells = _cells(pop, cell_size) if lattice is None and grid is None else None
         zgeom = np.asarray(zm.values, dtype=object)
-        with _raster_env(lattice is not None):
+        with _raster_env(lattice is not None or grid is not None):
             for j, row in cat.iterrows():
                 miss = ~covered[j, p_idx] & (w_pair > 0)
                 if not miss.any():
@@ -877,6 +1005,9 @@ def compute_coverage(
                     if lattice is not None:
                         li, lj, lx0, ly0 = lattice
                         shape = lattice_union(li[pg], lj[pg], lx0, ly0, cw, ch)
+                    elif grid is not None:
+                        g_row, g_col, g_transform, g_transformer = grid
+                        shape = grid_union(g_row[pg], g_col[pg], g_transform, g_transformer)
                     else:
                         shape = shapely.union_all(cells[pg])
                     clipped = shapely.intersection(shape, zgeom[z])
@@ -947,6 +1078,7 @@ __all__ = [
     "population_from_points",
     "compute_coverage",
     "zone_membership",
+    "grid_union",
     "ReachResult",
     "source_graph",
     "nearest_from_snapped",

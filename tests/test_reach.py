@@ -534,3 +534,126 @@ def test_coverage_lists_every_unreachable_record_with_its_reason():
     assert un.geometry[2] is None
     assert un["snap_distance"][0] == pytest.approx(500.0) and np.isinf(un["snap_distance"][2])
     assert res.summary["unreachable_facilities"] == 2
+
+
+# ----------------------------------------------------------------------------- rasters in a geographic CRS
+
+
+def _write_lonlat_raster(path, data, lon0, lat0, step, nodata):
+    rasterio = pytest.importorskip("rasterio")
+    from affine import Affine
+
+    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
+                       dtype="float32", crs="EPSG:4326", transform=Affine(step, 0, lon0, 0, -step, lat0),
+                       nodata=nodata) as ds:
+        ds.write(data.astype("float32"), 1)
+
+
+def test_underserved_cells_of_a_lonlat_raster_are_the_reprojected_cell_quadrilaterals(tmp_path):
+    """WorldPop-style 3 arc-second grid in EPSG:4326: reference built cell by cell with pyproj + shapely."""
+    from pyproj import Transformer
+
+    rng = np.random.default_rng(11)
+    n_rows, n_cols, step, lon0, lat0 = 18, 26, 1 / 1200, 116.39, 39.91
+    data = np.where(rng.random((n_rows, n_cols)) < 0.8, rng.integers(1, 40, (n_rows, n_cols)), -1.0)
+    data[rng.random((n_rows, n_cols)) < 0.05] = 0.0
+    p = tmp_path / "worldpop.tif"
+    _write_lonlat_raster(p, data, lon0, lat0, step, nodata=-1)
+    pop = population_from_raster(p, UTM)
+    tr = Transformer.from_crs(4326, 32650, always_xy=True)
+    # reference cells: centre and the four corners of every populated cell, reprojected one by one
+    rr, cc = np.nonzero(data > 0)
+    assert len(pop) == len(rr) and pop["population"].sum() == pytest.approx(data[rr, cc].sum())
+    cx, cy = tr.transform(lon0 + (cc + 0.5) * step, lat0 - (rr + 0.5) * step)
+    quads = []
+    for r, c in zip(rr, cc):
+        lon = lon0 + np.array([c, c + 1, c + 1, c]) * step
+        lat = lat0 - np.array([r, r, r + 1, r + 1]) * step
+        quads.append(shapely.Polygon(np.column_stack(tr.transform(lon, lat))))
+    quads = np.array(quads, dtype=object)
+    # a street along y = ym across the whole raster with a shop at x = xs; walking distance by hand
+    xm, ym = float(np.mean(cx)), float(np.mean(cy))
+    xs = xm - 300
+    net = WalkNetwork(UTM, np.array([[xm - 5000, ym], [xm + 5000, ym]]), [0], [1])
+    facilities = gpd.GeoDataFrame({"category": ["shop"]}, geometry=[Point(xs, ym)], crs=UTM)
+    zones = gpd.GeoDataFrame({"unit_id": ["W", "E"]}, crs=UTM,
+                             geometry=[box(xm - 5000, ym - 5000, xm, ym + 5000),
+                                       box(xm, ym - 5000, xm + 5000, ym + 5000)])
+    catalogue = pd.DataFrame({"category": ["shop"], "tier_min": [5], "threshold_m": [500.0]})
+    res = compute_coverage(net, facilities, pop, zones, catalogue)
+    us = res.underserved.set_index("unit_id")
+    far = ((np.abs(cy - ym) + np.abs(cx - xs)) > 500) | (np.abs(cy - ym) > 200)
+    assert 0 < far.sum() < len(far)
+    for uid, (x0, x1) in {"W": (xm - 5000, xm), "E": (xm, xm + 5000)}.items():
+        sel = far & (cx >= x0) & (cx <= x1)
+        assert us.loc[uid, "population"] == pytest.approx(data[rr, cc][sel].sum())
+        ref = shapely.intersection(shapely.union_all(quads[sel]), box(x0, ym - 5000, x1, ym + 5000))
+        got = us.loc[uid, "geometry"]
+        assert got.is_valid
+        assert shapely.symmetric_difference(got, ref).area <= 1e-3 * ref.area
+    # the metric squares drawn before (cell_size given) miss the true outline by more than that
+    sq = compute_coverage(net, facilities, pop, zones, catalogue, cell_size=80.0).underserved
+    ref_w = shapely.intersection(shapely.union_all(quads[far & (cx <= xm)]), box(xm - 5000, ym - 5000, xm, ym + 5000))
+    w_sq = sq.set_index("unit_id").loc["W", "geometry"]
+    assert shapely.symmetric_difference(w_sq, ref_w).area > 1e-2 * ref_w.area
+
+
+def test_grid_union_of_a_rotated_grid_equals_the_union_of_its_parallelograms():
+    from affine import Affine
+
+    from planner_gis.reach import grid_union
+
+    t = Affine.translation(500.0, 900.0) @ Affine.rotation(30) @ Affine.scale(20.0, -10.0)
+    row = np.array([0, 0, 1, 3, 3, 2])
+    col = np.array([0, 1, 1, 0, 4, 4])
+    got = grid_union(row, col, t)
+    ref = shapely.union_all([shapely.Polygon([t @ (c, r), t @ (c + 1, r), t @ (c + 1, r + 1), t @ (c, r + 1)])
+                             for r, c in zip(row, col)])
+    assert got.area == pytest.approx(6 * 200.0)
+    assert shapely.symmetric_difference(got, ref).area == pytest.approx(0, abs=1e-6)
+
+
+def test_metric_raster_underserved_output_is_unchanged_by_the_raster_grid(tmp_path):
+    """A raster already in the metric CRS keeps the lattice path: identical output with or without attrs."""
+    rasterio = pytest.importorskip("rasterio")
+    from affine import Affine
+
+    rng = np.random.default_rng(3)
+    data = np.where(rng.random((10, 16)) < 0.75, rng.integers(1, 30, (10, 16)), 0).astype("float32")
+    p = tmp_path / "pop.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=16, height=10, count=1, dtype="float32",
+                       crs=UTM, transform=Affine(50.0, 0, 0.0, 0, -50.0, 250.0), nodata=0) as ds:
+        ds.write(data, 1)
+    pop = population_from_raster(p)
+    assert pop.attrs["raster_grid"]["shape"] == (10, 16)
+    bare = pop.copy()
+    bare.attrs = {"cell_size": pop.attrs["cell_size"]}
+    net = WalkNetwork(UTM, np.array([[0.0, 0], [800, 0]]), [0], [1])
+    facilities = gpd.GeoDataFrame({"category": ["shop"]}, geometry=[Point(100, 0)], crs=UTM)
+    zones = gpd.GeoDataFrame({"unit_id": ["A"]}, geometry=[box(0, -250, 800, 250)], crs=UTM)
+    catalogue = pd.DataFrame({"category": ["shop"], "tier_min": [5], "threshold_m": [250.0]})
+    a = compute_coverage(net, facilities, pop, zones, catalogue).underserved
+    b = compute_coverage(net, facilities, bare, zones, catalogue).underserved
+    assert len(a) == len(b) == 1
+    assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))
+    assert shapely.equals_exact(a.geometry.iloc[0], b.geometry.iloc[0], tolerance=0)
+
+
+def test_edited_raster_points_fall_back_to_squares(tmp_path):
+    """Points moved after reading no longer match the raster grid: cells are drawn as squares around them."""
+    rng = np.random.default_rng(4)
+    data = rng.integers(1, 20, (6, 8)).astype(float)
+    p = tmp_path / "worldpop.tif"
+    _write_lonlat_raster(p, data, 116.40, 39.90, 1 / 1200, nodata=-1)
+    pop = population_from_raster(p, UTM)
+    pop["geometry"] = pop.geometry.translate(1000.0, 0.0)
+    c = pop.geometry.iloc[0]
+    net = WalkNetwork(UTM, np.array([[c.x - 5000, c.y - 5000], [c.x - 4000, c.y - 5000]]), [0], [1])
+    facilities = gpd.GeoDataFrame({"category": ["shop"]}, geometry=[Point(c.x - 4500, c.y - 5000)], crs=UTM)
+    zones = gpd.GeoDataFrame({"unit_id": ["A"]}, geometry=[c.buffer(3000)], crs=UTM)
+    catalogue = pd.DataFrame({"category": ["shop"], "tier_min": [5], "threshold_m": [300.0]})
+    w, h = pop.attrs["cell_size"]
+    got = compute_coverage(net, facilities, pop, zones, catalogue).underserved.geometry.iloc[0]
+    x, y = pop.geometry.x.to_numpy(), pop.geometry.y.to_numpy()
+    ref = shapely.union_all(shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+    assert shapely.symmetric_difference(got, ref).area == pytest.approx(0, abs=1e-3)

@@ -6,7 +6,7 @@ source (file or layer), the offending records and the fix.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -40,6 +40,101 @@ def require_columns(df: pd.DataFrame, columns: Sequence[str], source: str, hint:
             f"{source}: missing column(s) {', '.join(repr(str(c)) for c in missing)} (columns present: {have})",
             fix=hint or "rename the columns or say which column to use",
         )
+
+
+def _norm_header(name: object) -> str:
+    return str(name).strip().lower().replace(" ", "_")
+
+
+def resolve_columns(
+    columns: Sequence[str],
+    wanted: Mapping[str, Optional[str]],
+    aliases: Mapping[str, Sequence[str]],
+    source: str,
+    options: Mapping[str, str],
+    required: Sequence[str] = (),
+) -> dict:
+    """Find the column that holds each canonical field: given, by name, or by a known alias.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The headers of the table.
+    wanted : mapping
+        Canonical field -> the header the user named for it, or None (look it
+        up: the canonical name itself, then the aliases).
+    aliases : mapping
+        Canonical field -> other spellings (e.g. Chinese headers ``团队编号``);
+        compared case-insensitively, spaces as underscores.
+    source : str
+        The file or layer, for messages.
+    options : mapping
+        Canonical field -> the command-line option that names its column
+        (e.g. ``"team_id": "--team-id-column"``), for the fix in messages.
+    required : sequence of str
+        Fields that must be found.
+
+    Returns
+    -------
+    dict
+        ``{header: canonical}`` for every field found whose header differs from
+        the canonical name (a rename map for ``DataFrame.rename``).
+
+    Raises
+    ------
+    InputError
+        A named column that does not exist, a required field not found, or two
+        headers that both look like the same field.
+
+    Examples
+    --------
+    >>> resolve_columns(["团队编号", "unit_id"], {"team_id": None, "unit_id": None},
+    ...                 {"team_id": ["团队编号"]}, "teams.csv", {}, required=["team_id", "unit_id"])
+    {'团队编号': 'team_id'}
+    """
+    present = [str(c) for c in columns]
+    by_norm: dict = {}
+    for c in present:
+        by_norm.setdefault(_norm_header(c), []).append(c)
+    rename, used = {}, {}
+    for field, given in wanted.items():
+        flag = options.get(field, f"the {field} column option")
+        if given:
+            if given not in present:
+                raise InputError(f"{source}: no column '{given}' for {field} (columns present: {', '.join(present)})",
+                                 fix=f"give one of the columns present with {flag}")
+            header = given
+        else:
+            header = _find_header(field, aliases.get(field, ()), by_norm, present, source, flag)
+        if header is None:
+            if field in required:
+                raise InputError(
+                    f"{source}: missing column(s) '{field}' (columns present: {', '.join(present)})",
+                    fix=f"name the column that holds the {field} with {flag}, or rename it to {field}")
+            continue
+        if header in used and used[header] != field:
+            raise InputError(f"{source}: column '{header}' is named for both {used[header]} and {field}",
+                             fix=f"name a different column with {flag}")
+        used[header] = field
+        if header != field:
+            rename[header] = field
+    return rename
+
+
+def _find_header(field: str, spellings: Sequence[str], by_norm: dict, present: list, source: str,
+                 flag: str) -> Optional[str]:
+    """The one header that is ``field`` or one of its spellings; None if there is none."""
+    if field in present:
+        return field
+    hits = []
+    for name in (field, *spellings):
+        for header in by_norm.get(_norm_header(name), []):
+            if header not in hits:
+                hits.append(header)
+    if len(hits) > 1:
+        raise InputError(f"{source}: several columns could be the {field}: {', '.join(hits)}",
+                         fix=f"say which one with {flag}")
+    return hits[0] if hits else None
 
 
 def require_not_empty(df: pd.DataFrame, source: str) -> None:

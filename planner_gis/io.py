@@ -90,6 +90,66 @@ def detect_shapefile_encoding(path: PathLike) -> str:
         return "latin-1"
 
 
+#: File types whose files may hold several layers; ``FILE:LAYER`` names one of them.
+LAYERED_SUFFIXES = (".gpkg", ".sqlite", ".db", ".gdb", ".kml", ".gml", ".gpx", ".xlsx", ".ods", ".geojson",
+                    ".json", ".shp", ".fgb", ".parquet")
+
+
+def split_layer(source: PathLike) -> tuple[Path, Optional[str]]:
+    """Split ``FILE:LAYER`` (the layer of a multi-layer file) into the path and the layer name.
+
+    A path that exists as it is is never split, and neither is a Windows drive letter.
+
+    Examples
+    --------
+    >>> split_layer("city.gpkg:units")
+    (PosixPath('city.gpkg'), 'units')
+    >>> split_layer("units.geojson")
+    (PosixPath('units.geojson'), None)
+    """
+    text = os.fspath(source)
+    if Path(text).exists():
+        return Path(text), None
+    head, sep, tail = text.rpartition(":")
+    if sep and head and tail and not any(c in tail for c in "/\\") and head.lower().endswith(LAYERED_SUFFIXES):
+        return Path(head), tail
+    return Path(text), None
+
+
+def check_input_file(path: Path, what: str = "file") -> None:
+    """Refuse a path that is missing, a folder or an empty file, saying which.
+
+    Raises
+    ------
+    InputError
+        ``file not found``, ``is a folder, not a file`` or ``the file is empty (0 bytes)``.
+    """
+    if not path.exists():
+        raise InputError(f"{path}: {what} not found", fix="check the path and file name")
+    if path.is_dir() and path.suffix.lower() != ".gdb":  # a FileGDB is a folder
+        raise InputError(f"{path}: is a folder, not a file", fix="give the path of the file inside the folder")
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes)",
+                         fix="give the complete file (export or copy it again)")
+
+
+def _choose_layer(p: Path, layer: Optional[Union[str, int]]) -> Optional[Union[str, int]]:
+    """The layer to read: the one named, the only one, or a refusal that lists them."""
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(p)]
+    except Exception:  # noqa: BLE001 - the read below reports what is wrong with the file
+        return layer
+    if layer is not None:
+        if isinstance(layer, str) and layer not in layers:
+            raise InputError(f"{p}: no layer '{layer}' (layers: {', '.join(layers)})",
+                             fix=f"give one of them as {p}:LAYER")
+        return layer
+    if len(layers) > 1:
+        raise InputError(f"{p}: holds {len(layers)} layers ({', '.join(layers)}) and none was chosen",
+                         fix=f"name the layer after the file name, e.g. {p}:{layers[-1]}")
+    return None
+
+
 def read_vector(
     path: PathLike,
     layer: Optional[Union[str, int]] = None,
@@ -101,9 +161,11 @@ def read_vector(
     Parameters
     ----------
     path : str or Path
-        Any file OGR reads: GeoJSON, GeoPackage, Shapefile, FlatGeobuf, ...
+        Any file OGR reads: GeoJSON, GeoPackage, Shapefile, FlatGeobuf, ...;
+        ``FILE:LAYER`` names a layer of a multi-layer file (``city.gpkg:units``).
     layer : str or int, optional
-        Layer of a multi-layer source (GeoPackage).
+        Layer of a multi-layer source (GeoPackage). A file with several layers
+        and none chosen is refused with the list of its layers.
     encoding : str, optional
         Attribute encoding; detected for shapefiles when not given.
     coords : {None, "wgs84", "gcj02", "bd09"}
@@ -119,9 +181,9 @@ def read_vector(
     InputError
         If the file does not exist or OGR cannot read it.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: file not found", fix="check the path and file name")
+    p, named = split_layer(path)
+    check_input_file(p)
+    layer = _choose_layer(p, layer if layer is not None else named)
     if coords is not None:
         from .crs import normalize_datum  # late import: crs imports geopandas only
 
@@ -156,8 +218,7 @@ def read_table(path: PathLike, sheet: Optional[Union[str, int]] = None) -> pd.Da
         If the file does not exist or is of an unknown type.
     """
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: file not found", fix="check the path and file name")
+    check_input_file(p)
     suffix = p.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         try:
@@ -222,7 +283,7 @@ def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[Optional[Path
     ...
     planner_gis.errors.OutputError: output data/units.dbf would overwrite the input data/units.shp. Fix: choose another output folder or file name
     """
-    ins = [Path(i) for i in inputs if i is not None]
+    ins = [split_layer(i)[0] for i in inputs if i is not None]
     for out in outputs:
         o = Path(out)
         for i in ins:

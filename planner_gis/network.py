@@ -62,7 +62,7 @@ from scipy.spatial import cKDTree
 from ._progress import ProgressCallback, report
 from .crs import choose_metric_crs, crs_label, is_metric, to_metric
 from .errors import CRSError, GeometryError, InputError, NetworkError
-from .io import atomic_path, read_vector
+from .io import atomic_path, check_input_file, read_vector, split_layer
 
 PathLike = Union[str, os.PathLike]
 
@@ -474,9 +474,8 @@ def read_network(
     InputError, NetworkError, CRSError
         If the file cannot be read or holds no usable network.
     """
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: file not found", fix="check the path and file name")
+    p, layer = split_layer(path)
+    check_input_file(p)
     name = p.name.lower()
     if name.endswith(SAVED_SUFFIX):
         net = load_network(p)
@@ -490,7 +489,7 @@ def read_network(
     elif name.endswith(".graphml"):
         lines = _lines_from_graphml(p)
     else:
-        lines = read_vector(p, **kwargs)
+        lines = read_vector(p, **({"layer": layer} if layer is not None else {}), **kwargs)
     return build_network(lines, metric_crs=metric_crs, drop_disconnected=drop_disconnected,
                          progress=progress, what=str(p))
 

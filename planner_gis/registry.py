@@ -44,12 +44,12 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Optional, Union
+from typing import Mapping, Optional, Union
 
 import pandas as pd
 
 from . import _validate
-from .errors import RegistryError
+from .errors import PlannerGisError, RegistryError
 from .io import read_table
 
 REQUIRED_COLUMNS = ("team_id", "unit_id", "role", "start_date", "end_date")
@@ -76,6 +76,25 @@ ORG_TYPE_ALIASES = {
 }
 
 DISTRICT_WIDE = "*"
+
+#: Other spellings of the registry's column headers, recognised without being named
+#: (Chinese registries as planning bureaus keep them). Any other header is named with
+#: ``columns={"team_id": "编号"}`` (CLI: ``--team-id-column 编号`` and so on).
+COLUMN_ALIASES = {
+    "team_id": ("团队编号", "团队代码", "团队id", "规划师编号"),
+    "unit_id": ("单元编码", "单元编号", "单元代码", "责任单元编码", "街道编码", "街镇编码", "街乡编码"),
+    "role": ("角色", "职责", "身份"),
+    "start_date": ("开始日期", "起始日期", "聘任开始日期", "合同开始日期", "开始时间"),
+    "end_date": ("结束日期", "截止日期", "到期日期", "聘任结束日期", "合同结束日期", "结束时间"),
+    "team_name": ("团队名称", "规划师", "姓名", "名称"),
+    "org_type": ("机构类型", "单位类型", "主体类型"),
+    "full_time": ("是否全职", "全职"),
+    "members": ("人数", "成员人数", "成员数"),
+    "contact": ("联系人", "联系方式", "联系电话"),
+    "parent_team_id": ("上级团队编号", "所属团队", "所属团队编号"),
+}
+#: The command-line option that names the column of each field.
+COLUMN_OPTIONS = {c: f"--{c.replace('_', '-')}-column" for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
 
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?: 00:00:00)?$"),
@@ -130,7 +149,9 @@ def _truthy(value: object) -> Optional[bool]:
 
 
 def read_registry(
-    source: Union[str, os.PathLike, pd.DataFrame], sheet: Optional[Union[str, int]] = None
+    source: Union[str, os.PathLike, pd.DataFrame],
+    sheet: Optional[Union[str, int]] = None,
+    columns: Optional[Mapping[str, str]] = None,
 ) -> pd.DataFrame:
     """Read and validate a team registry from CSV, Excel or a DataFrame.
 
@@ -140,6 +161,9 @@ def read_registry(
         ``.csv`` (UTF-8 or GBK) or ``.xlsx`` file, or a DataFrame of strings.
     sheet : str or int, optional
         Excel sheet (default the first).
+    columns : mapping, optional
+        Field -> the header holding it, for headers that are neither the field
+        name nor one of :data:`COLUMN_ALIASES` (e.g. ``{"team_id": "编号"}``).
 
     Returns
     -------
@@ -162,11 +186,7 @@ def read_registry(
         df, label = read_table(source, sheet=sheet), str(Path(source))
         df = df.fillna("")
     df.columns = [str(c).strip() for c in df.columns]
-    try:
-        _validate.require_columns(df, REQUIRED_COLUMNS, label,
-                                  hint="the registry needs team_id, unit_id, role, start_date and end_date columns")
-    except Exception as exc:
-        raise RegistryError(str(exc)) from None
+    df = _canonical_columns(df, columns, label)
     if len(df) == 0:
         raise RegistryError(f"{label}: the registry has no rows", fix="add one row per team and unit")
 
@@ -239,6 +259,24 @@ def read_registry(
     out = pd.DataFrame.from_records(records)
     out.attrs["source"] = label
     return out
+
+
+def _canonical_columns(df: pd.DataFrame, columns: Optional[Mapping[str, str]], label: str) -> pd.DataFrame:
+    """Rename the registry's headers to the canonical field names (given, or known aliases)."""
+    given = dict(columns or {})
+    unknown = sorted(set(given) - set(COLUMN_OPTIONS))
+    if unknown:
+        raise RegistryError(f"unknown registry field(s) {', '.join(unknown)}",
+                            fix=f"name columns for {', '.join(COLUMN_OPTIONS)}")
+    wanted = {field: given.get(field) for field in COLUMN_OPTIONS}
+    try:
+        rename = _validate.resolve_columns(df.columns, wanted, COLUMN_ALIASES, label, COLUMN_OPTIONS,
+                                           required=REQUIRED_COLUMNS)
+    except PlannerGisError as exc:
+        raise RegistryError(exc.problem, fix=exc.fix) from None
+    # a column named for a field replaces a column that already has the field's name
+    clash = [field for header, field in rename.items() if field in df.columns]
+    return df.drop(columns=clash).rename(columns=rename)
 
 
 def active_on(registry: pd.DataFrame, as_of: Union[str, dt.date, None] = None) -> pd.DataFrame:

@@ -54,6 +54,17 @@ UNIT_TYPE_ALIASES = {
 }
 
 
+#: Other spellings of the zone layer's headers, recognised when the default column name is absent.
+COLUMN_ALIASES = {
+    "unit_id": ("单元编码", "单元编号", "单元代码", "街道编码", "街镇编码", "街乡编码", "区划代码"),
+    "name": ("名称", "单元名称", "街道名称", "街镇名称", "街乡名称"),
+    "unit_type": ("类型", "单元类型", "街镇类型"),
+}
+#: The command-line option that names each column (the fix in messages).
+COLUMN_OPTIONS = {"unit_id": "--zone-id (Python: zone_id=)", "name": "--name-column (Python: name_column=)",
+                  "unit_type": "--type-column (Python: type_column=)"}
+
+
 def normalise_unit_type(value: object) -> Optional[str]:
     """Map a unit-type spelling to its canonical name, or ``None`` if unknown.
 
@@ -116,8 +127,8 @@ def read_zones(
     else:
         gdf, label = read_vector(source, layer=layer, encoding=encoding, coords=coords), str(Path(source))
     _validate.require_not_empty(gdf, label)
-    _validate.require_columns(gdf, [zone_id], label,
-                              hint=f"name the id column with zone_id= (CLI: --zone-id)")
+    zone_id, name_column, type_column = _zone_columns(gdf, label, zone_id, name_column, type_column,
+                                                      need_type=default_type is None)
     _validate.require_ids(gdf[zone_id], label, f"unit id ('{zone_id}')")
     ids = gdf[zone_id].astype(str).str.strip()
     _validate.require_unique(ids, label, f"unit id ('{zone_id}')")
@@ -136,12 +147,13 @@ def read_zones(
         t = normalise_unit_type(default_type)
         if t is None:
             raise InputError(f"unknown default unit type '{default_type}'",
-                             fix="use street, township, town, area or community")
+                             fix="use --default-type street, township, town, area or community")
         types = pd.Series(t, index=gdf.index)
     else:
         raise InputError(
             f"{label}: no unit type column '{type_column}'",
-            fix="add a unit_type column, name it with type_column=, or give default_type='street'",
+            fix="name the column with --type-column, or give every unit one type with --default-type street "
+                "(Python: type_column=, default_type=)",
         )
 
     out = gdf.drop(columns=[c for c in ("unit_id", "name", "unit_type", "level", "repaired")
@@ -163,6 +175,25 @@ def read_zones(
     result.attrs["repaired"] = repaired
     result.attrs["source"] = label
     return result
+
+
+def _zone_columns(gdf: gpd.GeoDataFrame, label: str, zone_id: str, name_column: Optional[str],
+                  type_column: Optional[str], need_type: bool) -> tuple:
+    """The id, name and type columns: as given, or the defaults' known aliases (``单元编码``, ``名称`` ...)."""
+    defaults = {"unit_id": "unit_id", "name": "name", "unit_type": "unit_type"}
+    given = {"unit_id": zone_id, "name": name_column, "unit_type": type_column}
+    wanted = {f: (None if v == defaults[f] or v is None else v) for f, v in given.items()}
+    if type_column is None:
+        wanted.pop("unit_type")
+    found = _validate.resolve_columns(gdf.columns, wanted, COLUMN_ALIASES, label, COLUMN_OPTIONS,
+                                      required=["unit_id"])
+    header = {field: h for h, field in found.items()}
+    for field, value in wanted.items():
+        if field not in header and (value or field in gdf.columns):
+            header[field] = value or field
+    if need_type and type_column is not None and "unit_type" not in header:
+        header["unit_type"] = type_column  # reported below as a missing type column
+    return header["unit_id"], header.get("name", name_column), header.get("unit_type", type_column)
 
 
 def unit_levels(zones: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:

@@ -1,38 +1,13 @@
-"""Helpers shared by the CLI sub-commands (progress bars, output folders)."""
+"""Helpers shared by the CLI sub-commands (output folders)."""
 
 from __future__ import annotations
 
-import contextlib
-import sys
+import argparse
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Optional
 
-from .._progress import ProgressCallback
 from ..errors import OutputError
 from ..io import check_not_inputs
-
-
-@contextlib.contextmanager
-def progress_bar(desc: str) -> Iterator[ProgressCallback]:
-    """Yield a progress callback that drives a tqdm bar on stderr (0..100 %)."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=100, desc=desc, unit="%", file=sys.stderr, leave=False,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
-    state = {"n": 0}
-
-    def _cb(fraction: float, message: str = "") -> None:
-        n = int(round(fraction * 100))
-        if n > state["n"]:
-            bar.update(n - state["n"])
-            state["n"] = n
-        if message:
-            bar.set_postfix_str(message, refresh=True)
-
-    try:
-        yield _cb
-    finally:
-        bar.close()
 
 
 def prepare_out_dir(out: str, outputs: Iterable[str], inputs: Iterable[Optional[str]]) -> Path:
@@ -46,3 +21,36 @@ def prepare_out_dir(out: str, outputs: Iterable[str], inputs: Iterable[Optional[
     check_not_inputs([d / o for o in outputs], inputs)
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+
+#: Registry fields whose column can be named on the command line.
+REGISTRY_COLUMN_FIELDS = ("team_id", "unit_id", "role", "start_date", "end_date", "team_name")
+
+
+def add_registry_columns(p: argparse.ArgumentParser) -> None:
+    """``--team-id-column`` ... for registries whose headers are neither the field names nor known aliases."""
+    group = p.add_argument_group(
+        "registry columns", "for headers that are neither the field name nor a known alias (团队编号, 单元编码, "
+                            "角色, 开始日期, 结束日期, 团队名称 ... are recognised)")
+    for field in REGISTRY_COLUMN_FIELDS:
+        group.add_argument(f"--{field.replace('_', '-')}-column", dest=f"{field}_column", metavar="COL",
+                           help=f"registry column holding the {field}")
+
+
+def registry_columns(args: argparse.Namespace) -> dict:
+    """The registry column mapping given on the command line (``{field: header}``)."""
+    return {f: getattr(args, f"{f}_column") for f in REGISTRY_COLUMN_FIELDS if getattr(args, f"{f}_column", None)}
+
+
+def add_zone_columns(p: argparse.ArgumentParser, types: bool = True) -> None:
+    """``--zone-id``, ``--name-column`` (and ``--type-column``, ``--default-type``) of a zone layer."""
+    p.add_argument("--zone-id", default="unit_id", metavar="COL",
+                   help="unit id column (default unit_id; 单元编码, 街道编码 ... are recognised)")
+    p.add_argument("--name-column", default="name", metavar="COL",
+                   help="unit name column (default name; 名称, 单元名称 ... are recognised)")
+    if types:
+        p.add_argument("--type-column", default="unit_type", metavar="COL",
+                       help="unit type column (default unit_type; 类型, 单元类型 are recognised)")
+        p.add_argument("--default-type", metavar="TYPE",
+                       help="type of every unit when the layer has no type column: street, township, town, "
+                            "area or community")

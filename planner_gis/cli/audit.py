@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..audit import FINDING_COLUMNS, AuditResult, audit
 from ..io import write_csv, write_layers, write_text
+from ._common import add_registry_columns, add_zone_columns
 
 OUTPUTS = ("findings.csv", "workload.csv", "audit.gpkg", "audit.json")
 
@@ -23,7 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="audit date (default: today)")
     p.add_argument("--outline", metavar="FILE", help="district outline, to find gaps along the edge")
-    p.add_argument("--zone-id", default="unit_id", metavar="COL", help="unit id column (default unit_id)")
     p.add_argument("--expiring-days", type=int, default=90, metavar="N",
                    help="contracts ending within N days are reported (default 90)")
     p.add_argument("--max-units", type=int, default=3, metavar="N",
@@ -37,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="attribute encoding of ZONES, e.g. GBK (default: detected for shapefiles)")
     p.add_argument("--make-valid", action="store_true",
                    help="repair invalid unit polygons instead of stopping (repaired units are listed)")
+    add_zone_columns(p)
+    add_registry_columns(p)
     p.set_defaults(handler=run)
 
 
@@ -46,6 +48,17 @@ def write_audit(result: AuditResult, out: Path) -> None:
     write_csv(result.workload, out / "workload.csv")
     write_layers({"units": result.units, "findings": result.findings}, out / "audit.gpkg")
     write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2) + "\n", out / "audit.json")
+
+
+def summary_line(result: AuditResult) -> str:
+    """One line of the result, read as findings: ``"4 findings: 1 unassigned, 1 multiple_teams, ..."``."""
+    s = result.summary()
+    counts = s["findings"]
+    total = sum(counts.values())
+    if not total:
+        return f"no findings: all {s['units']} units covered on {s['as_of']}"
+    parts = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
+    return f"{total} finding{'s' if total != 1 else ''} on {s['as_of']}: {parts}"
 
 
 def print_summary(result: AuditResult, out: Path) -> None:
@@ -59,19 +72,22 @@ def print_summary(result: AuditResult, out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._common import prepare_out_dir
-
+    from ..registry import read_registry
     from ..zones import read_zones
+    from ._common import prepare_out_dir, registry_columns
 
     out = prepare_out_dir(args.out, OUTPUTS, [args.zones, args.teams, args.outline])
-    units = read_zones(args.zones, zone_id=args.zone_id, encoding=args.encoding, coords=args.coords,
-                       make_valid=args.make_valid)
+    units = read_zones(args.zones, zone_id=args.zone_id, name_column=args.name_column,
+                       type_column=args.type_column, default_type=args.default_type, encoding=args.encoding,
+                       coords=args.coords, make_valid=args.make_valid)
+    registry = read_registry(args.teams, columns=registry_columns(args))
     if units.attrs.get("repaired"):
         print(f"repaired invalid geometry of unit(s): {', '.join(units.attrs['repaired'])}")
     result = audit(
-        units, args.teams, as_of=args.as_of, outline=args.outline, expiring_days=args.expiring_days,
+        units, registry, as_of=args.as_of, outline=args.outline, expiring_days=args.expiring_days,
         max_units=args.max_units, min_area=args.min_area, metric_crs=args.metric_crs, zone_id=args.zone_id,
     )
     write_audit(result, out)
     print_summary(result, out)
+    args.reporter.done(summary_line(result), {name: str(out / name) for name in OUTPUTS})
     return 0

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ..zones import read_zones
     from . import audit as audit_cli
     from . import reach as reach_cli
-    from ._common import prepare_out_dir, progress_bar
+    from ._common import prepare_out_dir
 
     outputs = [f"audit/{o}" for o in audit_cli.OUTPUTS] + ["audit_map.html"]
     if not args.skip_reach:
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     print("== living-circle reach (SYNTHETIC network, facilities and population)")
     catalogue = load_catalogue()
-    with progress_bar("reach") as bar:
+    with args.reporter.progress("reach") as bar:
         net = read_network(datasets.demo_network_path(), progress=scaled(bar, 0.0, 0.2))
         lc = assess_living_circle(
             net,
@@ -87,4 +87,5 @@ def run(args: argparse.Namespace) -> int:
     save_map(reach_map(lc.coverage_units, lc.underserved, lc.isochrones, category="tier_15", outline=outline,
                        note=DEMO_NOTE), out / "reach_map.html")
     print(f"  map: {out / 'reach_map.html'}")
+    args.reporter.done(f"demo written to {out}", {"out": str(out)})
     return 0

@@ -24,13 +24,12 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import OutputError
     from ..io import check_not_inputs
     from ..network import read_network, save_network
-    from ._common import progress_bar
 
     out = Path(args.out)
     if out.suffix.lower() != ".npz":
         raise OutputError(f"--out {out} does not end in .npz", fix="name the saved network e.g. city_walk.npz")
     check_not_inputs([out], [args.source])
-    with progress_bar("network") as bar:
+    with args.reporter.progress("network") as bar:
         net = read_network(args.source, metric_crs=args.metric_crs, drop_disconnected=args.drop_disconnected,
                            progress=bar)
     save_network(net, out)
@@ -45,4 +44,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"  connected pieces: {found} (kept; use --drop-disconnected to keep only the largest)")
     print(f"  saved to {out}")
+    args.reporter.done(f"network of {s['nodes']} nodes and {s['edges']} edges saved to {out}", {"network": str(out)})
     return 0

@@ -59,6 +59,7 @@ import numpy as np
 
 from ..coverage import COVERAGE_COLUMNS, ID_CANDIDATES, LivingCircle
 from ..errors import InputError
+from ._common import add_registry_columns, add_zone_columns
 
 OUTPUTS = ("coverage.csv", "reach.gpkg", "reach.json")
 #: Unreachable records listed on stdout (all are in reach.gpkg).
@@ -87,7 +88,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="facility category column (default category)")
     p.add_argument("--population-column", default="population", metavar="COL",
                    help="population column of a point/polygon layer (default population)")
-    p.add_argument("--zone-id", default="unit_id", metavar="COL", help="unit id column (default unit_id)")
     p.add_argument("--max-snap", type=float, default=200.0, metavar="M",
                    help="points farther than this from every walking edge are unreachable (default 200 m)")
     p.add_argument("--isochrones", action="store_true",
@@ -101,6 +101,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--drop-disconnected", action="store_true",
                    help="keep only the largest connected piece of the network (points near the others "
                         "become unreachable)")
+    add_zone_columns(p, types=False)
+    add_registry_columns(p)
     p.set_defaults(handler=run)
 
 
@@ -125,6 +127,17 @@ def write_reach(lc: LivingCircle, out: Path, inputs: dict) -> dict:
     write_layers(lc.layers(), out / "reach.gpkg")
     write_text(json.dumps(_jsonable(summary), ensure_ascii=False, indent=2) + "\n", out / "reach.json")
     return summary
+
+
+def summary_line(lc: LivingCircle) -> str:
+    """One line of the result: the share of residents reaching every facility of each tier.
+
+    E.g. ``"15-min tier 35%, 10-min tier 37%, 5-min tier 31% of 2000000 residents reach every facility"``.
+    """
+    shares = lc.summary["district_share"]
+    parts = [f"{t}-min tier {shares[f'tier_{t}']:.0%}" for t in (15, 10, 5) if f"tier_{t}" in shares]
+    residents = lc.summary["counts"]["population"]
+    return f"{', '.join(parts) or 'no tier'} of {residents:.0f} residents reach every facility of the tier"
 
 
 def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path) -> None:
@@ -173,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io import read_vector
     from ..network import read_network
     from ..zones import read_zones
-    from ._common import prepare_out_dir, progress_bar
+    from ._common import prepare_out_dir, registry_columns
 
     inputs = {"network": args.network, "facilities": args.facilities, "population": args.population,
               "zones": args.zones, "teams": args.teams, "as_of": args.as_of, "catalogue": args.catalogue,
@@ -190,14 +203,15 @@ def run(args: argparse.Namespace) -> int:
     if args.teams:
         from ..registry import active_unit_teams, read_registry
 
-        teams = active_unit_teams(read_registry(args.teams), args.as_of)
+        teams = active_unit_teams(read_registry(args.teams, columns=registry_columns(args)), args.as_of)
 
-    with progress_bar("reach") as bar:
+    with args.reporter.progress("reach") as bar:
         report(bar, 0.0, "reading the network")
         net = read_network(args.network, metric_crs=args.metric_crs, drop_disconnected=args.drop_disconnected,
                            progress=scaled(bar, 0.0, 0.25))
         report(bar, 0.25, "reading zones, population, facilities")
-        zones = read_zones(args.zones, zone_id=args.zone_id, type_column=None, default_type="area")
+        zones = read_zones(args.zones, zone_id=args.zone_id, name_column=args.name_column, type_column=None,
+                           default_type="area")
         population = read_population(args.population, args.population_column, net.crs)
         fac_path = Path(args.facilities)
         if fac_path.name.lower().endswith(".pbf"):
@@ -220,4 +234,5 @@ def run(args: argparse.Namespace) -> int:
         )
     write_reach(lc, out, inputs)
     print_summary(lc, catalogue, args.max_snap, out)
+    args.reporter.done(summary_line(lc), {name: str(out / name) for name in OUTPUTS})
     return 0

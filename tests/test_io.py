@@ -377,3 +377,28 @@ def test_check_not_inputs_allows_other_formats_beside_a_shapefile(tmp_path):
     shp = tmp_path / "units.shp"
     check_not_inputs([tmp_path / "units.gpkg", tmp_path / "units.csv", tmp_path / "units_audit.dbf"], [shp])
     check_not_inputs([tmp_path / "other" / "units.dbf"], [shp])
+
+
+def test_empty_file_and_folder_are_named(tmp_path):
+    from planner_gis.io import read_table, read_vector
+
+    empty = tmp_path / "units.gpkg"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match=r"units.gpkg: the file is empty \(0 bytes\)"):
+        read_vector(empty)
+    (tmp_path / "teams.csv").write_bytes(b"")
+    with pytest.raises(InputError, match=r"teams.csv: the file is empty \(0 bytes\)"):
+        read_table(tmp_path / "teams.csv")
+    folder = tmp_path / "zones.geojson"
+    folder.mkdir()
+    with pytest.raises(InputError, match="zones.geojson: is a folder, not a file"):
+        read_vector(folder)
+
+
+def test_split_layer_only_where_a_layered_file_name_ends():
+    from planner_gis.io import split_layer
+
+    assert split_layer("a/b.gpkg:units") == (Path("a/b.gpkg"), "units")
+    assert split_layer("C:/data/b.gpkg") == (Path("C:/data/b.gpkg"), None)
+    assert split_layer("notes:units") == (Path("notes:units"), None)
+    assert split_layer("b.gpkg:sub/dir") == (Path("b.gpkg:sub/dir"), None)

@@ -5,6 +5,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from planner_gis import datasets
 from planner_gis.errors import RegistryError
 from planner_gis.registry import active_on, active_unit_teams, read_registry
 
@@ -111,3 +112,46 @@ def test_demo_registry_is_fengtai_1_24_n():
         "design_institute": 12, "individual": 7, "university": 4, "joint": 1}
     assert (unit["org_type"] == "individual").sum() == unit["full_time"].sum() == 7
     assert r.loc[r["role"] == "volunteer", "members"].sum() == 73
+
+
+def test_chinese_headers_are_recognised():
+    rows = pd.DataFrame({"团队编号": ["T1"], "单元编码": ["U1"], "角色": ["责任规划师"], "开始日期": ["2020年1月1日"],
+                         "结束日期": ["2020-12-31"], "团队名称": ["某设计院"]})
+    reg = read_registry(rows)
+    assert reg[["team_id", "unit_id", "role", "team_name"]].values.tolist() == [["T1", "U1", "unit", "某设计院"]]
+
+
+def test_other_headers_are_named_and_missing_ones_name_the_option():
+    rows = pd.DataFrame({"编号": ["T1"], "unit_id": ["U1"], "role": ["unit"], "start_date": ["2020-01-01"],
+                         "end_date": ["2020-12-31"]})
+    with pytest.raises(RegistryError, match=r"missing column\(s\) 'team_id'.*编号.*Fix: .*--team-id-column"):
+        read_registry(rows)
+    assert read_registry(rows, columns={"team_id": "编号"})["team_id"].tolist() == ["T1"]
+    with pytest.raises(RegistryError, match="no column '队号' for team_id"):
+        read_registry(rows, columns={"team_id": "队号"})
+
+
+def test_two_headers_for_one_field_are_refused():
+    rows = pd.DataFrame({"团队编号": ["T1"], "团队代码": ["T9"], "unit_id": ["U1"], "role": ["unit"],
+                         "start_date": ["2020-01-01"], "end_date": ["2020-12-31"]})
+    with pytest.raises(RegistryError, match="several columns could be the team_id: 团队编号, 团队代码"):
+        read_registry(rows)
+    assert read_registry(rows, columns={"team_id": "团队代码"})["team_id"].tolist() == ["T9"]
+
+
+def test_cli_registry_column_options(tmp_path):
+    from planner_gis.cli import main
+
+    reg = pd.read_csv(datasets.demo_registry_path(), dtype=str)
+    reg = reg.rename(columns={"team_id": "队伍", "unit_id": "单元编码", "role": "角色"})
+    path = tmp_path / "teams.csv"
+    reg.to_csv(path, index=False, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["audit", str(datasets.demo_units_path()), "--teams", str(path), "--out", str(out),
+                 "--as-of", datasets.DEMO_AS_OF]) == 2
+    assert main(["audit", str(datasets.demo_units_path()), "--teams", str(path), "--out", str(out),
+                 "--as-of", datasets.DEMO_AS_OF, "--team-id-column", "队伍"]) == 0
+    ref = tmp_path / "ref"
+    assert main(["audit", str(datasets.demo_units_path()), "--teams", str(datasets.demo_registry_path()),
+                 "--out", str(ref), "--as-of", datasets.DEMO_AS_OF]) == 0
+    assert (out / "findings.csv").read_text(encoding="utf-8") == (ref / "findings.csv").read_text(encoding="utf-8")

@@ -94,3 +94,28 @@ def test_reads_file_formats(tmp_path):
         z = read_zones(tmp_path / name).sort_values("unit_id")  # FlatGeobuf reorders features
         assert z["name"].tolist() == ["一", "二"], name
         assert z["unit_type"].tolist() == ["street", "township"]
+
+
+def test_chinese_headers_are_recognised_and_other_names_given():
+    g = _layer(["a"], [box(0, 0, 1, 1)]).rename(columns={"unit_id": "单元编码", "unit_type": "类型"})
+    g["名称"] = ["西罗园街道"]
+    z = read_zones(g)
+    assert z[["unit_id", "name", "unit_type"]].values.tolist() == [["a", "西罗园街道", "street"]]
+    g2 = g.rename(columns={"类型": "kind"})
+    with pytest.raises(InputError, match="no unit type column 'unit_type'.*--type-column.*--default-type"):
+        read_zones(g2)
+    assert read_zones(g2, type_column="kind")["unit_type"].tolist() == ["street"]
+    assert read_zones(g2, default_type="township")["unit_type"].tolist() == ["township"]
+
+
+def test_layer_of_a_multi_layer_geopackage(tmp_path):
+    path = tmp_path / "city.gpkg"
+    outline = _layer(["all"], [box(0, 0, 2, 1)])
+    units = _layer(["a", "b"], [box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    outline.to_file(path, layer="outline")
+    units.to_file(path, layer="units")
+    with pytest.raises(InputError, match=r"holds 2 layers \(outline, units\) and none was chosen.*city.gpkg:units"):
+        read_zones(path)
+    assert read_zones(f"{path}:units")["unit_id"].tolist() == ["a", "b"]
+    with pytest.raises(InputError, match="no layer 'unit' \\(layers: outline, units\\)"):
+        read_zones(f"{path}:unit")

@@ -28,7 +28,7 @@ PACKAGE = PLUGIN_DIR.name
 
 EXCLUDED_DIRS = {"__pycache__", "tests", "test", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git"}
 EXCLUDED_NAMES = {"resources.py", "resources_rc.py", ".DS_Store", "Thumbs.db"}
-EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".qrc", ".orig", ".rej", ".swp", "~")
+EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".qrc", ".ts", ".orig", ".rej", ".swp", "~")
 # A fixed timestamp keeps the zip reproducible (same sources -> same bytes).
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 

@@ -91,9 +91,9 @@ class Reporter:
         else:
             print(f"warning: {message}", file=self.stream)
 
-    def done(self, summary: str, outputs: Optional[dict] = None) -> None:
-        """Report the result of a run that worked (``summary`` is one line)."""
-        self.event(event="done", exit=0, summary=summary, outputs=outputs or {})
+    def done(self, summary: str, outputs: Optional[dict] = None, **data: Any) -> None:
+        """Report the result of a run that worked (``summary`` is one line; ``data`` more JSON fields)."""
+        self.event(event="done", exit=0, summary=summary, outputs=outputs or {}, **data)
 
     def error(self, command: str, exc: BaseException, status: int, detail: str = "") -> None:
         """Report an error: one line on stderr, or one jsonl event."""

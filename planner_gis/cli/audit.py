@@ -89,5 +89,7 @@ def run(args: argparse.Namespace) -> int:
     )
     write_audit(result, out)
     print_summary(result, out)
-    args.reporter.done(summary_line(result), {name: str(out / name) for name in OUTPUTS})
+    severity = {str(k): int(v) for k, v in result.findings["severity"].value_counts().items()}
+    args.reporter.done(summary_line(result), {name: str(out / name) for name in OUTPUTS}, severity=severity,
+                       findings=result.summary()["findings"], status=result.summary()["status"])
     return 0

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def collect() -> dict:
     """The facts ``info`` prints, as a dict of plain JSON values."""
-    from .. import __version__, datasets
+    from .. import __version__
     from ..catalogue import load_catalogue
     from ..registry import COLUMN_ALIASES as REGISTRY_ALIASES
     from ..registry import ROLE_ALIASES
@@ -35,16 +35,6 @@ def collect() -> dict:
 
     catalogue = load_catalogue()
     columns = [c for c in ("category", "name_zh", "name_en", "tier_min", "threshold_m") if c in catalogue.columns]
-    demo = {
-        "as_of": datasets.DEMO_AS_OF,
-        "units": str(datasets.demo_units_path()),
-        "registry": str(datasets.demo_registry_path()),
-        "outline": str(datasets.demo_outline_path()),
-        "network": str(datasets.demo_network_path()),
-        "facilities": str(datasets.demo_facilities_path()),
-        "entrances": str(datasets.demo_entrances_path()),
-        "population": str(datasets.demo_population_path()),
-    }
     return {
         "version": __version__,
         "python": sys.executable,
@@ -53,8 +43,28 @@ def collect() -> dict:
         "zone_columns": {k: list(v) for k, v in ZONE_ALIASES.items()},
         "roles": dict(ROLE_ALIASES),
         "unit_types": dict(UNIT_TYPE_ALIASES),
-        "demo": demo,
+        "demo": _demo_paths(),
     }
+
+
+def _demo_paths() -> dict:
+    """The bundled demo files ({} when this installation has none)."""
+    from .. import datasets
+    from ..errors import PlannerGisError
+
+    try:
+        return {
+            "as_of": datasets.DEMO_AS_OF,
+            "units": str(datasets.demo_units_path()),
+            "registry": str(datasets.demo_registry_path()),
+            "outline": str(datasets.demo_outline_path()),
+            "network": str(datasets.demo_network_path()),
+            "facilities": str(datasets.demo_facilities_path()),
+            "entrances": str(datasets.demo_entrances_path()),
+            "population": str(datasets.demo_population_path()),
+        }
+    except PlannerGisError:
+        return {}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"planner-gis {facts['version']} ({facts['python']})")
     print(f"catalogue: {len(facts['catalogue'])} categories: "
           + ", ".join(f"{c['category']} ({c['tier_min']} min, {c['threshold_m']:g} m)" for c in facts["catalogue"]))
-    print("demo data:")
+    print("demo data:" + ("" if facts["demo"] else " not in this installation"))
     for key, value in facts["demo"].items():
         print(f"  {key}: {value}")
     return 0

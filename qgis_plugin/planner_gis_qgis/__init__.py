@@ -1,8 +1,10 @@
-"""planner-gis QGIS plugin: Processing provider and dock panel on top of planner_gis.
+"""planner-gis QGIS plugin: a Processing provider and a dock panel that run the planner-gis command.
 
-QGIS calls :func:`classFactory` when the plugin is enabled. If the planner_gis
-library cannot be imported, a small stand-in plugin is returned instead that
-shows the exact install command in the message bar (no traceback dialog).
+The plugin never imports the planner_gis library (or geopandas, shapely,
+pyproj, pyogrio, rasterio): their wheels carry their own GEOS/PROJ/GDAL, which
+clash with QGIS's inside one process. Each algorithm runs
+``PYTHON -m planner_gis ...`` of a configured environment in a subprocess
+(see :mod:`.environment` and :mod:`.process`).
 """
 
 from __future__ import annotations
@@ -16,13 +18,6 @@ def classFactory(iface):  # noqa: N802 (name fixed by QGIS)
     iface : qgis.gui.QgisInterface
         The QGIS application interface.
     """
-    from .dependency import library_import_error
-
-    error = library_import_error()
-    if error is not None:
-        from .missing import MissingLibraryPlugin
-
-        return MissingLibraryPlugin(iface, error)
     from .plugin import PlannerGisPlugin
 
     return PlannerGisPlugin(iface)

@@ -1,12 +1,12 @@
 """The planner-gis dock panel.
 
-It only collects parameters and runs the Processing algorithms
-(``planner_gis:audit``, ``planner_gis:reach``, ``planner_gis:isochrones``,
-``planner_gis:webmap``) through
-:class:`~planner_gis_qgis.runner.AlgorithmRun` (``processing.run`` with progress
-and Cancel); then it
-adds the output files to the project with the default styles. All GIS work
-happens in the algorithms, i.e. in the planner_gis library.
+It collects parameters, runs the Processing algorithms (``planner_gis:audit``,
+``:reach``, ``:isochrones``, ``:webmap``) in the background
+(:class:`~planner_gis_qgis.runner.BackgroundRun`), shows their stages and
+progress, and adds the results to the project: grouped, named in Chinese and
+English, styled as on the web maps, labelled with unit names, zoomed to. It
+remembers its inputs between sessions and loads the bundled demo data on a
+click. All GIS work happens in the planner-gis command the algorithms run.
 """
 
 from __future__ import annotations
@@ -18,23 +18,21 @@ from typing import Callable, Dict, Optional
 
 from qgis.core import (
     Qgis,
-    QgsMapLayerProxyModel,
+    QgsApplication,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingUtils,
     QgsProject,
-    QgsVectorLayer,
+    QgsTask,
 )
-from qgis.gui import QgsDockWidget, QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
-from qgis.PyQt.QtCore import QDate, QUrl
+from qgis.gui import QgsDockWidget, QgsFileWidget
+from qgis.PyQt.QtCore import QDate, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QTabWidget,
@@ -42,49 +40,27 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
-from . import styles
+from . import settings, styles
 from .about import PLUGIN_NAME
-from .runner import AlgorithmRun
+from .dock_tabs import audit_tab, isochrones_tab, reach_tab
+from .environment import EnvironmentProblem
+from .i18n import tr
+from .results import ResultGroup, name, zoom_to
+from .runner import BackgroundRun
 
 AUDIT, REACH, ISOCHRONES = "audit", "reach", "isochrones"
 #: the tabs in order
 KINDS = (AUDIT, REACH, ISOCHRONES)
-DEFAULT_DISTANCES = "300, 500, 1000"
+ERROR_STYLE = "color: #b00020"
 
 
-def _layer_combo(filters, allow_empty: bool = False) -> QgsMapLayerComboBox:
-    combo = QgsMapLayerComboBox()
-    combo.setFilters(filters)
-    combo.setAllowEmptyLayer(allow_empty)
-    if allow_empty:
-        combo.setLayer(None)
-    return combo
-
-
-def _field_combo(layer_combo: QgsMapLayerComboBox, preferred: str, numeric: bool = False) -> QgsFieldComboBox:
-    combo = QgsFieldComboBox()
-    if numeric:
-        from qgis.core import QgsFieldProxyModel  # noqa: PLC0415
-
-        combo.setFilters(QgsFieldProxyModel.Numeric)
-
-    def _set_layer(layer):
-        combo.setLayer(layer)
-        if layer is not None and layer.fields().indexOf(preferred) >= 0:
-            combo.setField(preferred)
-
-    layer_combo.layerChanged.connect(_set_layer)
-    _set_layer(layer_combo.currentLayer())
-    return combo
-
-
-def _layer_id(combo: QgsMapLayerComboBox) -> Optional[str]:
+def _layer_id(combo) -> Optional[str]:
     layer = combo.currentLayer()
     return layer.id() if layer is not None else None
 
 
 class PlannerGisDock(QgsDockWidget):
-    """Dock panel: audit, reach and isochrones tabs, an output folder and an "Export web map" button.
+    """Dock panel: audit, reach and isochrones tabs, outputs, progress, and the environment.
 
     Parameters
     ----------
@@ -92,151 +68,181 @@ class PlannerGisDock(QgsDockWidget):
     parent : QWidget, optional
     """
 
+    #: emitted when the environment check is done (ok, text)
+    environmentChecked = pyqtSignal(bool, str)  # noqa: N815
+
     def __init__(self, iface, parent=None):
         super().__init__(parent)
         self.iface = iface
         self.setObjectName("PlannerGisDock")
         self.setWindowTitle(PLUGIN_NAME)
-        self.run: Optional[AlgorithmRun] = None
+        self.run: Optional[BackgroundRun] = None
+        self.env = None
+        self.env_task = None
         #: output files of the last successful run of each kind
         self.last_outputs: Dict[str, Dict[str, str]] = {}
         self.last_run_dir: Dict[str, Path] = {}
-        self.added_layers: list = []
+        self.last_summary = ""
         self.last_webmap: Optional[str] = None
+        self.added_layers: list = []
 
         body = QWidget()
         layout = QVBoxLayout(body)
+        layout.addLayout(self._environment_bar())
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._audit_tab(), "Audit 覆盖审查")
-        self.tabs.addTab(self._reach_tab(), "Reach 生活圈")
-        self.tabs.addTab(self._isochrones_tab(), "Isochrones 步行范围")
+        self.audit, self.reach, self.iso = audit_tab(), reach_tab(), isochrones_tab()
+        self.tabs.addTab(self.audit, tr("Audit"))
+        self.tabs.addTab(self.reach, tr("Reach"))
+        self.tabs.addTab(self.iso, tr("Isochrones"))
+        self.tabs.setUsesScrollButtons(False)
         layout.addWidget(self.tabs)
+        layout.addWidget(self._outputs_box())
+        self._progress_widgets(layout)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.audit.run.clicked.connect(self.run_audit)
+        self.reach.run.clicked.connect(self.run_reach)
+        self.iso.run.clicked.connect(self.run_isochrones)
+        self.restore_inputs()
+        self.check_environment()
 
-        common = QGroupBox("Outputs")
-        form = QFormLayout(common)
+    # ------------------------------------------------------------------------- layout
+    def _environment_bar(self) -> QVBoxLayout:
+        box = QVBoxLayout()
+        self.env_status = QLabel(tr("checking the planner-gis environment ..."))
+        self.env_status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.setup_button = QPushButton(tr("Set up the Python environment"))
+        self.setup_button.setObjectName("planner_gis_setup_environment")
+        self.setup_button.clicked.connect(self.setup_environment)
+        self.setup_button.setVisible(False)
+        self.demo_button = QPushButton(tr("Load demo data"))
+        self.demo_button.setObjectName("planner_gis_load_demo")
+        self.demo_button.setToolTip(tr("Add the bundled Fengtai demo (schematic units, synthetic city) and fill "
+                                       "in the tabs"))
+        self.demo_button.clicked.connect(self.load_demo)
+        buttons.addWidget(self.setup_button)
+        buttons.addWidget(self.demo_button)
+        box.addWidget(self.env_status)
+        box.addLayout(buttons)
+        return box
+
+    def _outputs_box(self) -> QGroupBox:
+        box = QGroupBox(tr("Outputs"))
+        form = QFormLayout(box)
         self.output_dir = QgsFileWidget()
         self.output_dir.setStorageMode(QgsFileWidget.GetDirectory)
-        self.output_dir.setToolTip("Each run writes into a new sub-folder here (default: a temporary folder)")
-        form.addRow("Output folder", self.output_dir)
+        self.output_dir.setToolTip(tr("Each run writes into a new sub-folder here (default: a temporary folder)"))
+        form.addRow(tr("Output folder"), self.output_dir)
         self.webmap_path = QgsFileWidget()
         self.webmap_path.setStorageMode(QgsFileWidget.SaveFile)
-        self.webmap_path.setFilter("HTML files (*.html)")
-        self.webmap_path.setToolTip("Default: <tab>_map.html in the folder of the last run")
-        form.addRow("Web map file", self.webmap_path)
-        self.open_webmap = QCheckBox("Open the web map in the browser")
+        self.webmap_path.setFilter(tr("HTML files") + " (*.html)")
+        self.webmap_path.setToolTip(tr("Default: <tab>_map.html in the folder of the last run"))
+        form.addRow(tr("Web map file"), self.webmap_path)
+        self.open_webmap = QCheckBox(tr("Open the web map in the browser"))
         self.open_webmap.setChecked(True)
         form.addRow(self.open_webmap)
-        self.export_button = QPushButton("Export web map")
+        self.export_button = QPushButton(tr("Export web map"))
         self.export_button.setObjectName("planner_gis_export_webmap")
         self.export_button.clicked.connect(self.export_webmap)
         form.addRow(self.export_button)
-        layout.addWidget(common)
+        return box
 
+    def _progress_widgets(self, layout: QVBoxLayout) -> None:
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 100)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        self.cancel_button = QPushButton("Cancel")
+        self.stage = QLabel("")
+        self.cancel_button = QPushButton(tr("Cancel"))
+        self.cancel_button.setObjectName("planner_gis_cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.close_tasks)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.cancel_button)
-        layout.addWidget(self.status)
-        layout.addStretch(1)
-        self.setWidget(body)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setObjectName("planner_gis_status")
+        for widget in (self.progress_bar, self.stage, self.cancel_button, self.status):
+            layout.addWidget(widget)
 
-    # ------------------------------------------------------------------------------ tabs
-    def _audit_tab(self) -> QWidget:
-        tab = QWidget()
-        form = QFormLayout(tab)
-        self.audit_zones = _layer_combo(QgsMapLayerProxyModel.PolygonLayer)
-        self.audit_zone_id = _field_combo(self.audit_zones, "unit_id")
-        self.audit_registry = QgsFileWidget()
-        self.audit_registry.setFilter("Tables (*.csv *.xlsx *.xls);;All files (*.*)")
-        self.audit_date = QDateEdit(QDate.currentDate())
-        self.audit_date.setCalendarPopup(True)
-        self.audit_date.setDisplayFormat("yyyy-MM-dd")
-        self.audit_outline = _layer_combo(QgsMapLayerProxyModel.PolygonLayer, allow_empty=True)
-        self.audit_run = QPushButton("Run audit")
-        self.audit_run.setObjectName("planner_gis_run_audit")
-        self.audit_run.clicked.connect(self.run_audit)
-        form.addRow("Units layer", self.audit_zones)
-        form.addRow("Unit id field", self.audit_zone_id)
-        form.addRow("Team registry", self.audit_registry)
-        form.addRow("As of", self.audit_date)
-        form.addRow("District outline", self.audit_outline)
-        form.addRow(self.audit_run)
-        return tab
+    # -------------------------------------------------------------------- environment
+    def check_environment(self, refresh: bool = False) -> None:
+        """Check the configured Python in the background; the result shows at the top of the dock."""
+        def work(task):
+            return settings.environment(refresh=refresh)
 
-    def _reach_tab(self) -> QWidget:
-        tab = QWidget()
-        form = QFormLayout(tab)
-        self.reach_network = _layer_combo(QgsMapLayerProxyModel.LineLayer, allow_empty=True)
-        self.reach_network_file = QgsFileWidget()
-        self.reach_network_file.setFilter("OpenStreetMap extracts (*.pbf);;All files (*.*)")
-        self.reach_facilities = _layer_combo(QgsMapLayerProxyModel.HasGeometry)
-        self.reach_category_field = _field_combo(self.reach_facilities, "category")
-        self.reach_population_raster = _layer_combo(QgsMapLayerProxyModel.RasterLayer, allow_empty=True)
-        self.reach_population_points = _layer_combo(QgsMapLayerProxyModel.PointLayer, allow_empty=True)
-        self.reach_population_field = _field_combo(self.reach_population_points, "population", numeric=True)
-        self.reach_zones = _layer_combo(QgsMapLayerProxyModel.PolygonLayer)
-        self.reach_zone_id = _field_combo(self.reach_zones, "unit_id")
-        self.reach_category = QComboBox()
-        self.reach_category.setEditable(True)
-        self.reach_category.setToolTip("Facility category (or tier in minutes) the map shows first")
-        self.reach_category.addItems(self._catalogue_categories())
-        self.reach_run = QPushButton("Run reach")
-        self.reach_run.setObjectName("planner_gis_run_reach")
-        self.reach_run.clicked.connect(self.run_reach)
-        form.addRow("Walking network layer", self.reach_network)
-        form.addRow("... or OSM .pbf file", self.reach_network_file)
-        form.addRow("Facilities", self.reach_facilities)
-        form.addRow("Category field", self.reach_category_field)
-        form.addRow("Population raster", self.reach_population_raster)
-        form.addRow("... or population points", self.reach_population_points)
-        form.addRow("Population field", self.reach_population_field)
-        form.addRow("Units layer", self.reach_zones)
-        form.addRow("Unit id field", self.reach_zone_id)
-        form.addRow("Category to show", self.reach_category)
-        form.addRow(self.reach_run)
-        return tab
+        def finished(exception, env=None):
+            self.env_task = None
+            if exception is None and env is not None:
+                self._environment_ok(env)
+            else:
+                self._environment_problem(str(exception))
 
-    def _isochrones_tab(self) -> QWidget:
-        tab = QWidget()
-        form = QFormLayout(tab)
-        self.iso_network = _layer_combo(QgsMapLayerProxyModel.LineLayer, allow_empty=True)
-        self.iso_network_file = QgsFileWidget()
-        self.iso_network_file.setFilter(
-            "Walking networks (*.pbf *.osm.pbf *.npz *.graphml);;OpenStreetMap extracts (*.pbf *.osm.pbf);;"
-            "Saved networks (*.npz *.graphml);;All files (*.*)")
-        self.iso_points = _layer_combo(QgsMapLayerProxyModel.PointLayer)
-        self.iso_selected_only = QCheckBox("Selected features only")
-        self.iso_selected_only.setToolTip("Only the points selected on the map (e.g. one school's entrances)")
-        self.iso_thresholds = QLineEdit(DEFAULT_DISTANCES)
-        self.iso_thresholds.setToolTip(
-            "Walking distances in metres, separated by commas; 300, 500 and 1000 m are the 5/10/15-minute "
-            "living circles of GB 50180-2018")
-        self.iso_run = QPushButton("Run isochrones")
-        self.iso_run.setObjectName("planner_gis_run_isochrones")
-        self.iso_run.clicked.connect(self.run_isochrones)
-        form.addRow("Walking network layer", self.iso_network)
-        form.addRow("... or network file", self.iso_network_file)
-        form.addRow("Points", self.iso_points)
-        form.addRow(self.iso_selected_only)
-        form.addRow("Walking distances (m)", self.iso_thresholds)
-        form.addRow(self.iso_run)
-        return tab
+        self.env_task = QgsTask.fromFunction(tr("Checking the planner-gis environment"), work, on_finished=finished)
+        QgsApplication.taskManager().addTask(self.env_task)
 
-    @staticmethod
-    def _catalogue_categories() -> list:
-        try:
-            from planner_gis.catalogue import load_catalogue  # noqa: PLC0415
+    def _environment_ok(self, env) -> None:
+        self.env = env
+        self.env_status.setStyleSheet("")
+        self.env_status.setText(tr("planner-gis {version} ({python})").format(version=env.version,
+                                                                              python=env.python))
+        self.setup_button.setVisible(False)
+        self.demo_button.setEnabled(bool(env.info.get("demo")))
+        current = self.reach.category.currentText()
+        self.reach.category.clear()
+        self.reach.category.addItems(["", "tier_5", "tier_10", "tier_15"]
+                                     + [c["category"] for c in env.info.get("catalogue", [])])
+        self.reach.category.setEditText(current or str(settings.recall("reach/category", "tier_15")))
+        self.audit.columns.set_aliases(env.info.get("registry_columns", {}))
+        self.environmentChecked.emit(True, self.env_status.text())
 
-            return [""] + [str(c) for c in load_catalogue()["category"]]
-        except Exception:  # noqa: BLE001 - an optional convenience list
-            return [""]
+    def _environment_problem(self, text: str) -> None:
+        self.env = None
+        self.env_status.setStyleSheet(ERROR_STYLE)
+        self.env_status.setText(text)
+        self.setup_button.setVisible(True)
+        self.demo_button.setEnabled(False)
+        self.environmentChecked.emit(False, text)
 
-    # ------------------------------------------------------------------------------ running
+    def setup_environment(self) -> None:
+        """Open the dialog that points at or creates the planner-gis environment."""
+        from .envdialog import EnvironmentDialog
+
+        dialog = EnvironmentDialog(self, problem=self.env_status.text() if self.env is None else "")
+        dialog.exec_()
+        settings.forget_environment()
+        self.check_environment(refresh=True)
+
+    # --------------------------------------------------------------------------- demo
+    def load_demo(self) -> None:
+        """Add the bundled demo layers to the project and fill in the tabs with them."""
+        if self.env is None:
+            self._fail(tr("the planner-gis environment is not set up"))
+            return
+        demo = self.env.info["demo"]
+        group = ResultGroup(name("demo"))
+        units = group.add_vector(demo["units"], name("units"))
+        outline = group.add_vector(demo["outline"], name("outline"))
+        entrances = group.add_vector(demo["entrances"], name("entrances"))
+        facilities = group.add_vector(demo["facilities"], name("facilities"))
+        network = group.add_vector(demo["network"], name("network"))
+        population = group.add_raster(demo["population"], name("population"))
+        self.audit.zones.setLayer(units)
+        self.audit.outline.setLayer(outline)
+        self.audit.registry.setFilePath(demo["registry"])
+        self.audit.date.setDate(QDate.fromString(demo["as_of"], "yyyy-MM-dd"))
+        self.reach.network.setLayer(network)
+        self.reach.network_file.setFilePath("")
+        self.reach.facilities.setLayer(facilities)
+        self.reach.entrances.setLayer(entrances)
+        self.reach.population_raster.setLayer(population)
+        self.reach.population_points.setLayer(None)
+        self.reach.zones.setLayer(units)
+        self.iso.network.setLayer(network)
+        self.iso.network_file.setFilePath("")
+        self.iso.points.setLayer(entrances)
+        zoom_to(self.iface, units)
+        self._message(tr("demo data loaded: schematic units, invented registry, synthetic city (not for planning "
+                         "decisions)"), Qgis.Info)
+
+    # ------------------------------------------------------------------------ running
     def _new_run_dir(self, kind: str) -> Path:
         base = self.output_dir.filePath().strip()
         root = Path(base) if base else Path(QgsProcessingUtils.tempFolder())
@@ -245,218 +251,289 @@ class PlannerGisDock(QgsDockWidget):
         return Path(tempfile.mkdtemp(prefix=f"{kind}-{stamp}-", dir=root))
 
     def _message(self, text: str, level=Qgis.Info, duration: int = 8) -> None:
+        self.status.setStyleSheet(ERROR_STYLE if level == Qgis.Critical else "")
         self.status.setText(text)
         self.iface.messageBar().pushMessage(PLUGIN_NAME, text, level, duration)
 
+    def _fail(self, text: str) -> None:
+        """An error: in the message bar and the status line; the progress bar starts again from 0."""
+        self.progress_bar.setValue(0)
+        self.stage.setText("")
+        self._message(text, Qgis.Critical, 0)
+
     def _set_busy(self, busy: bool) -> None:
-        for button in (self.audit_run, self.reach_run, self.iso_run, self.export_button):
+        for button in (self.audit.run, self.reach.run, self.iso.run, self.export_button, self.demo_button):
             button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         if busy:
             self.progress_bar.setValue(0)
 
-    def _start(self, algorithm_id: str, parameters: dict, on_success: Callable[[dict], None]) -> AlgorithmRun:
-        run = AlgorithmRun(algorithm_id, parameters, QgsProject.instance(), self)
+    def _start(self, algorithm_id: str, parameters: dict, on_success: Callable[[dict], None]) -> BackgroundRun:
+        run = BackgroundRun(algorithm_id, parameters, QgsProject.instance(), self)
         run.progress.connect(lambda p: self.progress_bar.setValue(int(p)))
+        run.stage.connect(self.stage.setText)
 
         def _finished(ok: bool, results: dict, error: str) -> None:
             self._set_busy(False)
-            if ok:
-                self.progress_bar.setValue(100)
-                on_success(results)
-            else:
-                self._message(f"{algorithm_id} failed: {error}", Qgis.Critical, 0)
+            if not ok:
+                self._fail(error)
+                return
+            self.progress_bar.setValue(100)
+            self.stage.setText("")
+            self.last_summary = str(results.get("SUMMARY", ""))
+            on_success(results)
 
         run.finished.connect(_finished)
         self.run = run
         self._set_busy(True)
-        self.status.setText(f"running {algorithm_id} ...")
+        self.status.setStyleSheet("")
+        self.status.setText(tr("running {id} in the background ...").format(id=algorithm_id))
         run.start()
         return run
 
     def close_tasks(self) -> None:
-        """Cancel the running algorithm, if any."""
+        """Cancel the running algorithm, if any (its subprocess stops within a second)."""
         if self.run is not None and not self.run.done:
             self.run.cancel()
 
-    def _add_layer(self, path: str, name: str, style: Callable[[QgsVectorLayer], None], group) -> Optional[QgsVectorLayer]:
-        layer = QgsVectorLayer(path, name, "ogr")
-        if not layer.isValid():
-            self._message(f"cannot load the result {path}", Qgis.Warning)
-            return None
-        if style is not None:
-            style(layer)
-        QgsProject.instance().addMapLayer(layer, False)
-        group.insertLayer(0, layer)
-        self.added_layers.append(layer.id())
-        return layer
+    def _no_layer(self, *combos) -> bool:
+        if any(c.currentLayer() is None for c in combos):
+            self._fail(tr("choose the input layers first (or click 'Load demo data')"))
+            return True
+        return False
 
-    def _group(self, title: str):
-        root = QgsProject.instance().layerTreeRoot()
-        return root.insertGroup(0, title)
-
-    # ------------------------------------------------------------------------------ audit
+    # -------------------------------------------------------------------------- audit
     def audit_parameters(self, run_dir: Path) -> dict:
-        """Processing parameters of planner_gis:audit from the widgets."""
-        registry = self.audit_registry.filePath().strip()
-        return {
-            "ZONES": _layer_id(self.audit_zones),
-            "ZONE_ID": self.audit_zone_id.currentField() or "unit_id",
-            "REGISTRY": registry,
-            "AS_OF": self.audit_date.date().toString("yyyy-MM-dd"),
-            "OUTLINE": _layer_id(self.audit_outline),
-            "UNITS": str(run_dir / "units.gpkg"),
-            "FINDINGS": str(run_dir / "findings.gpkg"),
-            "WORKLOAD": str(run_dir / "workload.csv"),
+        """Processing parameters of planner_gis:audit from the Audit tab."""
+        tab = self.audit
+        params = {
+            "ZONES": _layer_id(tab.zones),
+            "ZONE_ID": tab.zone_id.currentField() or "unit_id",
+            "NAME_FIELD": tab.name_field.currentField() or None,
+            "TYPE_FIELD": tab.type_field.currentField() or None,
+            "REGISTRY": tab.registry.filePath().strip(),
+            "AS_OF": tab.date.date().toString("yyyy-MM-dd"),
+            "OUTLINE": _layer_id(tab.outline),
+            "OUTPUT_FOLDER": str(run_dir),
+            "UNITS": None, "FINDINGS": None,
         }
+        params.update(tab.columns.parameters())
+        return params
 
-    def run_audit(self) -> Optional[AlgorithmRun]:
-        """Run planner_gis:audit with the tab's parameters; results are added to the project."""
-        if self.audit_zones.currentLayer() is None:
-            self._message("choose the units layer first", Qgis.Warning)
+    def run_audit(self) -> Optional[BackgroundRun]:
+        """Run planner_gis:audit with the tab's inputs; the results are added to the project."""
+        if self._no_layer(self.audit.zones):
             return None
-        if not self.audit_registry.filePath().strip():
-            self._message("choose the team registry file (CSV or Excel) first", Qgis.Warning)
+        if not self.audit.registry.filePath().strip():
+            self._fail(tr("choose the team registry file (CSV or Excel) first"))
             return None
+        self.remember_inputs()
         run_dir = self._new_run_dir(AUDIT)
         params = self.audit_parameters(run_dir)
 
         def _loaded(results: dict) -> None:
-            group = self._group(f"planner-gis audit {params['AS_OF']}")
-            self._add_layer(results["UNITS"], f"Units by status {params['AS_OF']}", styles.style_units, group)
-            self._add_layer(results["FINDINGS"], "Findings", styles.style_findings, group)
-            if results.get("WORKLOAD"):
-                self._add_layer(results["WORKLOAD"], "Workload per team", None, group)
-            self.last_outputs[AUDIT] = {"UNITS": results["UNITS"], "FINDINGS": results["FINDINGS"]}
+            gpkg = run_dir / "audit.gpkg"
+            group = ResultGroup(f"planner-gis {name('audit')} {params['AS_OF']}")
+            self._track(group.add_vector(f"{gpkg}|layername=findings", name("findings"), styles.style_findings))
+            units = self._track(group.add_vector(f"{gpkg}|layername=units", name("units", params["AS_OF"]),
+                                                 styles.style_units))
+            self._track(group.add_vector(str(run_dir / "workload.csv"), name("workload")))
+            zoom_to(self.iface, units)
+            self.last_outputs[AUDIT] = {"UNITS": f"{gpkg}|layername=units",
+                                        "FINDINGS": f"{gpkg}|layername=findings"}
             self.last_run_dir[AUDIT] = run_dir
-            self._message(
-                f"audit done: {int(results.get('ERRORS', 0))} errors, {int(results.get('WARNINGS', 0))} warnings "
-                f"(files in {run_dir})", Qgis.Success)
+            self._message(tr("audit: {summary} (files in {dir})").format(summary=self.last_summary, dir=run_dir),
+                          Qgis.Success)
 
         return self._start("planner_gis:audit", params, _loaded)
 
-    # ------------------------------------------------------------------------------ reach
+    # -------------------------------------------------------------------------- reach
     def reach_parameters(self, run_dir: Path) -> dict:
-        """Processing parameters of planner_gis:reach from the widgets."""
-        return {
-            "NETWORK": _layer_id(self.reach_network),
-            "NETWORK_FILE": self.reach_network_file.filePath().strip() or None,
-            "FACILITIES": _layer_id(self.reach_facilities),
-            "CATEGORY_FIELD": self.reach_category_field.currentField() or "category",
-            "POPULATION_RASTER": _layer_id(self.reach_population_raster),
-            "POPULATION_POINTS": _layer_id(self.reach_population_points),
-            "POPULATION_FIELD": self.reach_population_field.currentField() or None,
-            "ZONES": _layer_id(self.reach_zones),
-            "ZONE_ID": self.reach_zone_id.currentField() or "unit_id",
-            # the audit tab's registry and date name the team of each underserved area
-            "REGISTRY": self.audit_registry.filePath().strip() or None,
-            "AS_OF": self.audit_date.date().toString("yyyy-MM-dd"),
-            "COVERAGE": str(run_dir / "coverage.gpkg"),
-            "UNDERSERVED": str(run_dir / "underserved.gpkg"),
+        """Processing parameters of planner_gis:reach from the Reach tab (registry and date from Audit)."""
+        tab = self.reach
+        iso_text = tab.isochrone_categories.text().strip()
+        params = {
+            "NETWORK": _layer_id(tab.network),
+            "NETWORK_FILE": tab.network_file.filePath().strip() or None,
+            "FACILITIES": _layer_id(tab.facilities),
+            "CATEGORY_FIELD": tab.category_field.currentField() or "category",
+            "ENTRANCES": _layer_id(tab.entrances),
+            "POPULATION_RASTER": _layer_id(tab.population_raster),
+            "POPULATION_POINTS": _layer_id(tab.population_points),
+            "POPULATION_FIELD": tab.population_field.currentField() or None,
+            "ZONES": _layer_id(tab.zones),
+            "ZONE_ID": tab.zone_id.currentField() or "unit_id",
+            "NAME_FIELD": tab.name_field.currentField() or None,
+            "REGISTRY": self.audit.registry.filePath().strip() or None,
+            "AS_OF": self.audit.date.date().toString("yyyy-MM-dd"),
+            "ISOCHRONES": tab.isochrones.isChecked() and not iso_text,
+            "ISOCHRONE_CATEGORIES": iso_text or None,
+            "OUTPUT_FOLDER": str(run_dir),
+            "COVERAGE": None, "UNDERSERVED": None,
         }
+        if params["REGISTRY"]:
+            params.update(self.audit.columns.parameters())
+        return params
 
-    def run_reach(self) -> Optional[AlgorithmRun]:
-        """Run planner_gis:reach with the tab's parameters; results are added to the project."""
-        if self.reach_facilities.currentLayer() is None or self.reach_zones.currentLayer() is None:
-            self._message("choose the facilities and units layers first", Qgis.Warning)
+    def run_reach(self) -> Optional[BackgroundRun]:
+        """Run planner_gis:reach with the tab's inputs; the results are added to the project."""
+        if self._no_layer(self.reach.facilities, self.reach.zones):
             return None
+        self.remember_inputs()
         run_dir = self._new_run_dir(REACH)
         params = self.reach_parameters(run_dir)
-        category = self.reach_category.currentText().strip() or None
+        category = self.reach.category.currentText().strip() or None
 
         def _loaded(results: dict) -> None:
-            group = self._group("planner-gis reach")
-            self._add_layer(results["UNDERSERVED"], "Underserved areas", styles.style_underserved, group)
-            self._add_layer(results["COVERAGE"], f"Covered share{' ' + category if category else ''}",
-                            lambda layer: styles.style_coverage(layer, category), group)
-            self.last_outputs[REACH] = {"COVERAGE": results["COVERAGE"], "UNDERSERVED": results["UNDERSERVED"]}
+            gpkg = run_dir / "reach.gpkg"
+            group = ResultGroup(f"planner-gis {name('reach')}")
+            self._track(group.add_vector(f"{gpkg}|layername=isochrones", name("isochrones"),
+                                         styles.style_isochrones))
+            self._track(group.add_vector(f"{gpkg}|layername=unreachable", name("unreachable")))
+            self._track(group.add_vector(f"{gpkg}|layername=underserved", name("underserved"),
+                                         styles.style_underserved))
+            coverage = self._track(group.add_vector(f"{gpkg}|layername=coverage", name("coverage", category or ""),
+                                                    lambda layer: styles.style_coverage(layer, category)))
+            zoom_to(self.iface, coverage)
+            self.last_outputs[REACH] = {"COVERAGE": f"{gpkg}|layername=coverage",
+                                        "UNDERSERVED": f"{gpkg}|layername=underserved"}
             self.last_run_dir[REACH] = run_dir
-            self._message(f"reach done (files in {run_dir})", Qgis.Success)
+            self._message(tr("reach: {summary} (files in {dir})").format(summary=self.last_summary, dir=run_dir),
+                          Qgis.Success)
 
         return self._start("planner_gis:reach", params, _loaded)
 
-    # ------------------------------------------------------------------------------ isochrones
+    # --------------------------------------------------------------------- isochrones
     def isochrones_parameters(self, run_dir: Path) -> dict:
-        """Processing parameters of planner_gis:isochrones from the widgets.
+        """Processing parameters of planner_gis:isochrones from the Isochrones tab.
 
-        The distances go to the algorithm as typed: the algorithm checks them and its
-        message (what is wrong, and the fix) reaches the message bar.
+        The distances go to the algorithm as typed: the command checks them and its message
+        (what is wrong, and the fix) reaches the message bar.
         """
-        points = _layer_id(self.iso_points)
-        if points is not None and self.iso_selected_only.isChecked():
+        tab = self.iso
+        points = _layer_id(tab.points)
+        if points is not None and tab.selected_only.isChecked():
             points = QgsProcessingFeatureSourceDefinition(points, True)
         return {
-            "NETWORK": _layer_id(self.iso_network),
-            "NETWORK_FILE": self.iso_network_file.filePath().strip() or None,
+            "NETWORK": _layer_id(tab.network),
+            "NETWORK_FILE": tab.network_file.filePath().strip() or None,
             "POINTS": points,
-            "THRESHOLDS": self.iso_thresholds.text().strip(),
+            "THRESHOLDS": tab.thresholds.text().strip(),
             "OUTPUT": str(run_dir / "isochrones.gpkg"),
         }
 
-    def run_isochrones(self) -> Optional[AlgorithmRun]:
-        """Run planner_gis:isochrones with the tab's parameters; the result is added to the project."""
-        points = self.iso_points.currentLayer()
-        if points is None:
-            self._message("choose the points layer first", Qgis.Warning)
+    def run_isochrones(self) -> Optional[BackgroundRun]:
+        """Run planner_gis:isochrones with the tab's inputs; the result is added to the project."""
+        if self._no_layer(self.iso.points):
             return None
-        if self.iso_selected_only.isChecked() and points.selectedFeatureCount() == 0:
-            self._message(f"no feature of '{points.name()}' is selected: select points on the map "
-                          "or untick 'Selected features only'", Qgis.Warning)
+        points = self.iso.points.currentLayer()
+        if self.iso.selected_only.isChecked() and points.selectedFeatureCount() == 0:
+            self._fail(tr("no feature of '{layer}' is selected: select points on the map or untick 'Selected "
+                          "features only'").format(layer=points.name()))
             return None
+        self.remember_inputs()
         run_dir = self._new_run_dir(ISOCHRONES)
         params = self.isochrones_parameters(run_dir)
 
         def _loaded(results: dict) -> None:
-            group = self._group("planner-gis isochrones")
-            layer = self._add_layer(results["OUTPUT"], f"Isochrones {params['THRESHOLDS']} m",
-                                    styles.style_isochrones, group)
+            group = ResultGroup(f"planner-gis {name('isochrones')}")
+            layer = self._track(group.add_vector(results["OUTPUT"], name("isochrones", params["THRESHOLDS"] + " m"),
+                                                 styles.style_isochrones))
+            zoom_to(self.iface, layer)
             self.last_outputs[ISOCHRONES] = {"OUTPUT": results["OUTPUT"]}
             self.last_run_dir[ISOCHRONES] = run_dir
-            count = layer.featureCount() if layer is not None else 0
-            self._message(f"isochrones done: {count} areas (files in {run_dir})", Qgis.Success)
+            self._message(tr("isochrones: {summary}").format(summary=self.last_summary), Qgis.Success)
 
         return self._start("planner_gis:isochrones", params, _loaded)
 
-    # ------------------------------------------------------------------------------ web map
+    def _track(self, layer):
+        if layer is not None:
+            self.added_layers.append(layer.id())
+        return layer
+
+    # ------------------------------------------------------------------------ web map
     def current_kind(self) -> str:
+        """The kind of the current tab (audit, reach, isochrones)."""
         index = self.tabs.currentIndex()
         return KINDS[index] if 0 <= index < len(KINDS) else AUDIT
 
     def webmap_parameters(self, kind: str) -> dict:
         """Processing parameters of planner_gis:webmap for the last result of ``kind``.
 
-        The isochrones are drawn on the reach map: from the isochrones tab (or the reach
-        tab, once isochrones were computed) the map shows the last reach result with them.
+        The isochrones are drawn on the reach map: from the isochrones tab (or the reach tab,
+        once isochrones were computed) the map shows the last reach result with them.
         """
         map_kind = REACH if kind == ISOCHRONES else kind
         outputs = self.last_outputs[map_kind]
-        run_dir = self.last_run_dir[kind] if kind in self.last_run_dir else self.last_run_dir[map_kind]
+        run_dir = self.last_run_dir.get(kind, self.last_run_dir[map_kind])
         target = self.webmap_path.filePath().strip() or str(run_dir / f"{kind}_map.html")
         params = {"OUTPUT": target}
         if kind == AUDIT:
-            params.update(UNITS=outputs["UNITS"], FINDINGS=outputs["FINDINGS"], OUTLINE=_layer_id(self.audit_outline))
+            params.update(UNITS=outputs["UNITS"], FINDINGS=outputs["FINDINGS"], OUTLINE=_layer_id(self.audit.outline))
         else:
             params.update(COVERAGE=outputs["COVERAGE"], UNDERSERVED=outputs["UNDERSERVED"],
-                          CATEGORY=self.reach_category.currentText().strip() or None)
+                          CATEGORY=self.reach.category.currentText().strip() or None)
             if ISOCHRONES in self.last_outputs:
                 params["ISOCHRONES"] = self.last_outputs[ISOCHRONES]["OUTPUT"]
         return params
 
-    def export_webmap(self) -> Optional[AlgorithmRun]:
+    def export_webmap(self) -> Optional[BackgroundRun]:
         """Write the web map of the last result of the current tab (planner_gis:webmap)."""
         kind = self.current_kind()
         if kind == ISOCHRONES and REACH not in self.last_outputs:
-            self._message("run the reach first: the web map shows the isochrones over its coverage", Qgis.Warning)
+            self._fail(tr("run the reach first: the web map shows the isochrones over its coverage"))
             return None
         if kind not in self.last_outputs:
-            self._message(f"run the {kind} first: the web map shows its results", Qgis.Warning)
+            self._fail(tr("run the {kind} first: the web map shows its results").format(kind=tr(kind)))
             return None
         params = self.webmap_parameters(kind)
 
         def _written(results: dict) -> None:
             self.last_webmap = results["OUTPUT"]
-            self._message(f"web map written to {results['OUTPUT']}", Qgis.Success)
+            self._message(tr("web map written to {path}").format(path=results["OUTPUT"]), Qgis.Success)
             if self.open_webmap.isChecked():
                 QDesktopServices.openUrl(QUrl.fromLocalFile(results["OUTPUT"]))
 
         return self._start("planner_gis:webmap", params, _written)
+
+    # -------------------------------------------------------------------- remembering
+    _LAYER_COMBOS = ("audit.zones", "audit.outline", "reach.network", "reach.facilities", "reach.entrances",
+                     "reach.population_raster", "reach.population_points", "reach.zones", "iso.network",
+                     "iso.points")
+    _TEXTS = ("audit.registry", "reach.network_file", "iso.network_file", "output_dir")
+
+    def _widget(self, path: str):
+        obj = self
+        for part in path.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    def remember_inputs(self) -> None:
+        """Store the inputs (layer sources, files, date, distances) for the next session."""
+        for path in self._LAYER_COMBOS:
+            layer = self._widget(path).currentLayer()
+            settings.remember(path, layer.source() if layer is not None else "")
+        for path in self._TEXTS:
+            settings.remember(path, self._widget(path).filePath())
+        settings.remember("audit.date", self.audit.date.date().toString("yyyy-MM-dd"))
+        settings.remember("iso.thresholds", self.iso.thresholds.text())
+        settings.remember("reach/category", self.reach.category.currentText())
+
+    def restore_inputs(self) -> None:
+        """Put back the inputs of the last session (layers that are in the project)."""
+        sources = {layer.source(): layer for layer in QgsProject.instance().mapLayers().values()}
+        for path in self._LAYER_COMBOS:
+            layer = sources.get(str(settings.recall(path, "") or ""))
+            if layer is not None:
+                self._widget(path).setLayer(layer)
+        for path in self._TEXTS:
+            value = str(settings.recall(path, "") or "")
+            if value:
+                self._widget(path).setFilePath(value)
+        date = QDate.fromString(str(settings.recall("audit.date", "") or ""), "yyyy-MM-dd")
+        if date.isValid():
+            self.audit.date.setDate(date)
+        self.iso.thresholds.setText(str(settings.recall("iso.thresholds", "") or "") or self.iso.thresholds.text())
+
+
+__all__ = ["PlannerGisDock", "EnvironmentProblem"]

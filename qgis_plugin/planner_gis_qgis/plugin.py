@@ -1,4 +1,4 @@
-"""The plugin object QGIS loads: Processing provider, toolbar button, menu entry, dock."""
+"""The plugin object QGIS loads: translation, Processing provider, toolbar button, menu entry, dock."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from . import i18n
 from .about import ICON_PATH, PLUGIN_NAME
+from .i18n import tr
 from .provider import PlannerGisProvider
 
 
@@ -24,21 +26,21 @@ class PlannerGisPlugin:
         self.provider = None
         self.action = None
         self.dock = None
+        i18n.install()
 
-    # Processing ---------------------------------------------------------------------------
     def initProcessing(self) -> None:  # noqa: N802
         """Register the provider (called by QGIS for qgis_process, and by initGui)."""
         if self.provider is None:
             self.provider = PlannerGisProvider()
             QgsApplication.processingRegistry().addProvider(self.provider)
 
-    # GUI ----------------------------------------------------------------------------------
     def initGui(self) -> None:  # noqa: N802
+        """Add the provider, the toolbar button and the menu entry."""
         self.initProcessing()
-        self.action = QAction(QIcon(str(ICON_PATH)), f"{PLUGIN_NAME} panel", self.iface.mainWindow())
+        self.action = QAction(QIcon(str(ICON_PATH)), tr("planner-gis panel"), self.iface.mainWindow())
         self.action.setObjectName("planner_gis_toggle_dock")
         self.action.setCheckable(True)
-        self.action.setToolTip("Open the planner-gis panel: coverage audit, living-circle reach, web maps")
+        self.action.setToolTip(tr("Open the planner-gis panel: coverage audit, living-circle reach, web maps"))
         self.action.toggled.connect(self._toggle_dock)
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToMenu(PLUGIN_NAME, self.action)
@@ -52,7 +54,7 @@ class PlannerGisPlugin:
     def show_dock(self):
         """Create (once) and show the dock panel; returns it."""
         if self.dock is None:
-            from .dock import PlannerGisDock  # noqa: PLC0415
+            from .dock import PlannerGisDock
 
             self.dock = PlannerGisDock(self.iface, self.iface.mainWindow())
             self.dock.visibilityChanged.connect(self._dock_visibility)
@@ -71,8 +73,8 @@ class PlannerGisPlugin:
         """Remove everything initGui and initProcessing added."""
         if self.dock is not None:
             self.dock.visibilityChanged.disconnect(self._dock_visibility)
-            self.iface.removeDockWidget(self.dock)
             self.dock.close_tasks()
+            self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None
         if self.action is not None:
@@ -83,3 +85,4 @@ class PlannerGisPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+        i18n.remove()

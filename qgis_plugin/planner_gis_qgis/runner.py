@@ -1,40 +1,49 @@
-"""Run a Processing algorithm for the dock and report back.
+"""Run a Processing algorithm in QGIS's task manager for the dock, and report back.
 
-The planner-gis algorithms run in the main thread (``FlagNoThreading``, see
-:meth:`planner_gis_qgis.algorithms.base.PlannerGisAlgorithm.flags`), so
-:class:`AlgorithmRun` executes them with ``processing.run`` and keeps the
-interface responsive by processing events on every progress report: the
-dock's progress bar moves and its Cancel button works while the library runs.
+:class:`BackgroundRun` starts a ``QgsProcessingAlgRunnerTask``: the algorithm
+(which runs the planner-gis command in a subprocess) works in a task thread,
+so the map canvas stays usable; the dock hears of progress, the stage text and
+the end through Qt signals, delivered in the main thread.
 """
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 from qgis.core import (
     QgsApplication,
+    QgsProcessingAlgRunnerTask,
     QgsProcessingContext,
-    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProject,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QObject, pyqtSignal
+from qgis.PyQt.QtCore import QObject, pyqtSignal
+
+from .i18n import tr
 
 
-class RecordingFeedback(QgsProcessingFeedback):
-    """Processing feedback that keeps the error messages it is given."""
+class SignallingFeedback(QgsProcessingFeedback):
+    """Processing feedback that sends the stage text and error messages as signals too."""
+
+    stage = pyqtSignal(str)
+    error = pyqtSignal(str)
 
     def __init__(self):
         super().__init__()
         self.errors: List[str] = []
 
+    def setProgressText(self, text: str) -> None:  # noqa: N802
+        super().setProgressText(text)
+        self.stage.emit(text)
+
     def reportError(self, error: str, fatalError: bool = False) -> None:  # noqa: N802, N803
         self.errors.append(error)
         super().reportError(error, fatalError)
+        self.error.emit(error)
 
 
-class AlgorithmRun(QObject):
-    """One run of a Processing algorithm.
+class BackgroundRun(QObject):
+    """One run of a Processing algorithm in a background task.
 
     Parameters
     ----------
@@ -46,53 +55,52 @@ class AlgorithmRun(QObject):
         Project whose layers the parameters name; default the current project.
     """
 
-    #: ok, results dict, error text ("" on success)
+    #: ok, results, error text ("" on success)
     finished = pyqtSignal(bool, dict, str)
     progress = pyqtSignal(float)
+    stage = pyqtSignal(str)
 
     def __init__(self, algorithm_id: str, parameters: dict, project=None, parent=None):
         super().__init__(parent)
         self.algorithm_id = algorithm_id
         self.parameters = dict(parameters)
-        self.context = QgsProcessingContext()
-        self.context.setProject(project or QgsProject.instance())
-        self.feedback = RecordingFeedback()
-        self.feedback.progressChanged.connect(self._progress)
+        self.project = project or QgsProject.instance()
+        self.context: Optional[QgsProcessingContext] = None
+        self.feedback = SignallingFeedback()
+        self.feedback.progressChanged.connect(self.progress.emit)
+        self.feedback.stage.connect(self.stage.emit)
+        self.task: Optional[QgsProcessingAlgRunnerTask] = None
         self.done = False
         self.ok = False
         self.results: dict = {}
         self.error = ""
 
-    def _progress(self, value: float) -> None:
-        self.progress.emit(value)
-        QCoreApplication.processEvents()  # repaint, and let the Cancel button be clicked
-
     def start(self) -> None:
-        """Run the algorithm; ``finished`` is emitted when it is done."""
-        import processing  # noqa: PLC0415 - QGIS's Processing plugin, present inside QGIS
-
-        if QgsApplication.processingRegistry().algorithmById(self.algorithm_id) is None:
-            self._finish(False, {}, f"the algorithm {self.algorithm_id} is not available: is the plugin enabled?")
+        """Queue the task; ``finished`` is emitted when it ends."""
+        algorithm = QgsApplication.processingRegistry().algorithmById(self.algorithm_id)
+        if algorithm is None:
+            self._finish(False, {}, tr("the algorithm {id} is not available: is the plugin enabled?").format(
+                id=self.algorithm_id))
             return
-        try:
-            results = processing.run(self.algorithm_id, self.parameters, feedback=self.feedback,
-                                     context=self.context)
-        except QgsProcessingException as exc:
-            message = str(exc).strip() or "\n".join(self.feedback.errors) or f"{self.algorithm_id} failed"
-            self._release_context()
-            self._finish(False, {}, message)
-            return
-        self._release_context()
-        self._finish(True, dict(results), "")
+        self.context = QgsProcessingContext()
+        self.context.setProject(self.project)
+        self.task = QgsProcessingAlgRunnerTask(algorithm, self.parameters, self.context, self.feedback)
+        self.task.executed.connect(self._executed)
+        QgsApplication.taskManager().addTask(self.task)
 
-    def _release_context(self) -> None:
-        # Free the layers Processing opened for this run now, in the main thread, as QGIS does
-        # after each run; keeping the context until garbage collection closed their GDAL
-        # datasets at an arbitrary later time, which crashed QGIS 3.22 in testing.
-        self.context = None
+    def _executed(self, ok: bool, results: dict) -> None:
+        error = ""
+        if not ok:
+            error = "\n".join(e for e in self.feedback.errors if e.strip()) or tr(
+                "{id} failed").format(id=self.algorithm_id)
+            if self.feedback.isCanceled():
+                error = tr("cancelled by the user")
+        self.task = None
+        self.context = None  # the layers Processing opened are released in the main thread
+        self._finish(ok, dict(results or {}), error)
 
     def cancel(self) -> None:
-        """Ask the running algorithm to stop (it raises at its next progress report)."""
+        """Ask the running algorithm to stop (its subprocess is stopped within a second)."""
         if not self.done:
             self.feedback.cancel()
 

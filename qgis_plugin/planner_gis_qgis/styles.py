@@ -1,122 +1,126 @@
-"""Default styles of the result layers (only symbology: no GIS logic).
+"""Symbology of the result layers, from the map styles the library defines (no GIS logic).
 
-- audit units: categorised by ``status`` (covered green, contract expiring
-  orange, several teams purple, unassigned red);
-- audit findings: categorised by ``severity``;
-- reach coverage: graduated by ``share`` with fixed classes (below 50 %,
-  50-75 %, 75-90 %, 90 % and more), so maps of different runs compare;
-- underserved areas: hatched red;
-- isochrones: categorised by ``threshold_m``, dark (near) to light (far),
-  semi-transparent, drawn largest distance first so the nested smaller areas
-  stay on top.
+The classes, colours and bilingual labels are one definition in the library
+(``planner_gis/data/map_styles.json``), shared with the web maps; the plugin
+receives them from ``planner-gis info --json`` (:func:`map_styles`) and only
+turns them into QGIS renderers:
+
+- audit units: categorised by ``status``; findings by ``kind``;
+- reach coverage: graduated by ``share`` with the fixed share classes, so maps
+  of different runs compare;
+- underserved areas: hatched;
+- isochrones: categorised by ``threshold_m`` along the isochrone colour ramp,
+  semi-transparent, the largest distance drawn first;
+- unit names as labels.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 from qgis.core import (
+    NULL,
     QgsCategorizedSymbolRenderer,
     QgsFeatureRequest,
     QgsFillSymbol,
     QgsGraduatedSymbolRenderer,
+    QgsPalLayerSettings,
     QgsRendererCategory,
     QgsRendererRange,
+    QgsSingleSymbolRenderer,
     QgsSymbol,
+    QgsTextFormat,
     QgsVectorLayer,
+    QgsVectorLayerSimpleLabeling,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtGui import QColor, QFont
 
-#: status value -> (colour, legend label). Colours match the web map's.
-STATUS_STYLE = {
-    "covered": ("#4daf4a", "covered 已覆盖"),
-    "expiring": ("#ff9f1c", "contract expiring 合同将到期"),
-    "multiple_teams": ("#984ea3", "several teams 多团队"),
-    "unassigned": ("#e41a1c", "unassigned 未覆盖"),
-}
-SEVERITY_STYLE = {
-    "error": ("#e41a1c", "error"),
-    "warning": ("#ff9f1c", "warning"),
-}
-#: (lower, upper, colour, label) classes of the covered population share.
-SHARE_CLASSES: Tuple[Tuple[float, float, str, str], ...] = (
-    (0.0, 0.5, "#d7191c", "< 50 %"),
-    (0.5, 0.75, "#fdae61", "50 - 75 %"),
-    (0.75, 0.9, "#a6d96a", "75 - 90 %"),
-    (0.9, 1.0, "#1a9641", ">= 90 %"),
-)
+from .i18n import qgis_locale
+
+
+def map_styles() -> dict:
+    """The library's map styles, as the configured environment reported them ({} if unknown)."""
+    from .settings import environment
+
+    try:
+        return dict(environment().info.get("styles") or {})
+    except Exception:  # noqa: BLE001 - no environment: QGIS's default symbols
+        return {}
+
+
+def label(entry: dict) -> str:
+    """The label of a style entry in the interface language, with the other language after it."""
+    zh, en = entry.get("label_zh", ""), entry.get("label_en", entry.get("label", ""))
+    if not zh:
+        return en
+    return f"{zh} {en}" if qgis_locale() == "zh" else f"{en} {zh}"
 
 
 def _fill(color: str, outline: str = "#333333", style: str = "solid", alpha: float = 0.75) -> QgsFillSymbol:
-    symbol = QgsFillSymbol.createSimple({
-        "color": color, "style": style, "outline_color": outline, "outline_width": "0.3",
-    })
+    symbol = QgsFillSymbol.createSimple({"color": color, "style": style, "outline_color": outline,
+                                         "outline_width": "0.3"})
     symbol.setOpacity(alpha)
     return symbol
 
 
-def _symbol_for(layer: QgsVectorLayer, color: str) -> QgsSymbol:
+def _symbol(layer: QgsVectorLayer, color: str, alpha: float = 0.75) -> QgsSymbol:
     if layer.geometryType() == QgsWkbTypes.PolygonGeometry:
-        return _fill(color)
+        return _fill(color, alpha=alpha)
     symbol = QgsSymbol.defaultSymbol(layer.geometryType())
     if symbol is not None:
-        from qgis.PyQt.QtGui import QColor  # noqa: PLC0415
-
         symbol.setColor(QColor(color))
     return symbol
 
 
-def categorize(layer: QgsVectorLayer, field: str, styles: dict) -> None:
-    """Categorised renderer on ``field``: one category per key of ``styles`` (colour, label)."""
-    categories = [QgsRendererCategory(value, _symbol_for(layer, color), label)
-                  for value, (color, label) in styles.items()]
+def categorize(layer: QgsVectorLayer, field: str, entries: dict) -> None:
+    """Categorised renderer on ``field``: one category per key of ``entries`` ({value: {color, label_*}})."""
+    categories = [QgsRendererCategory(value, _symbol(layer, e.get("color", "#9e9e9e")), label(e))
+                  for value, e in entries.items()]
     layer.setRenderer(QgsCategorizedSymbolRenderer(field, categories))
     layer.triggerRepaint()
 
 
-def style_units(layer: QgsVectorLayer) -> None:
-    """Audit units by coverage status."""
-    categorize(layer, "status", STATUS_STYLE)
+def style_units(layer: QgsVectorLayer, styles: Optional[dict] = None) -> None:
+    """Audit units by status, labelled with their names."""
+    styles = map_styles() if styles is None else styles
+    if styles.get("status"):
+        categorize(layer, "status", styles["status"])
+    label_units(layer)
 
 
-def style_findings(layer: QgsVectorLayer) -> None:
-    """Audit findings (gaps, overlaps) by severity."""
-    categorize(layer, "severity", SEVERITY_STYLE)
+def style_findings(layer: QgsVectorLayer, styles: Optional[dict] = None) -> None:
+    """Audit findings (gaps, overlaps ...) by kind."""
+    styles = map_styles() if styles is None else styles
+    if styles.get("findings"):
+        categorize(layer, "kind", styles["findings"])
 
 
-def graduate(layer: QgsVectorLayer, field: str, classes: Iterable[Sequence]) -> None:
-    """Graduated renderer on ``field`` with the given (lower, upper, colour, label) classes."""
-    ranges = [QgsRendererRange(lo, hi, _symbol_for(layer, color), label) for lo, hi, color, label in classes]
-    renderer = QgsGraduatedSymbolRenderer(field, ranges)
-    layer.setRenderer(renderer)
-    layer.triggerRepaint()
-
-
-def style_coverage(layer: QgsVectorLayer, category: Optional[str] = None, field: str = "share") -> None:
-    """Reach coverage graduated by share; with ``category``, only that category is shown."""
+def style_coverage(layer: QgsVectorLayer, category: Optional[str] = None, styles: Optional[dict] = None) -> None:
+    """Reach coverage graduated by share; with ``category`` only that category (or tier) is shown."""
+    styles = map_styles() if styles is None else styles
     if category:
         quoted = str(category).replace("'", "''")
         layer.setSubsetString(f"\"category\" = '{quoted}'")
-    graduate(layer, field, SHARE_CLASSES)
-
-
-def style_underserved(layer: QgsVectorLayer) -> None:
-    """Underserved areas: red hatching over the map."""
-    from qgis.core import QgsSingleSymbolRenderer  # noqa: PLC0415
-
-    layer.setRenderer(QgsSingleSymbolRenderer(_fill("#e41a1c", "#e41a1c", "b_diagonal", 1.0)))
+    classes = styles.get("share_classes") or []
+    if classes:
+        ranges = [QgsRendererRange(float(c["lower"]), float(c["upper"]), _symbol(layer, c["color"]), label(c))
+                  for c in classes]
+        layer.setRenderer(QgsGraduatedSymbolRenderer("share", ranges))
+    label_units(layer)
     layer.triggerRepaint()
 
 
-#: colours of the isochrones from the nearest to the farthest distance (interpolated between).
-ISOCHRONE_RAMP = ("#08519c", "#3182bd", "#9ecae1", "#deebf7")
-ISOCHRONE_OPACITY = 0.45
+def style_underserved(layer: QgsVectorLayer, styles: Optional[dict] = None) -> None:
+    """Underserved areas: hatching over the map."""
+    styles = map_styles() if styles is None else styles
+    color = (styles.get("underserved") or {}).get("color", "#e41a1c")
+    layer.setRenderer(QgsSingleSymbolRenderer(_fill(color, color, "b_diagonal", 1.0)))
+    layer.triggerRepaint()
 
 
-def _ramp_color(fraction: float, stops: Sequence[str] = ISOCHRONE_RAMP) -> str:
+def _ramp_color(fraction: float, stops: Sequence[str]) -> str:
     """Colour at ``fraction`` (0..1) along the colour stops, as #rrggbb."""
-    from qgis.PyQt.QtGui import QColor  # noqa: PLC0415
-
     if len(stops) == 1:
         return stops[0]
     pos = min(max(fraction, 0.0), 1.0) * (len(stops) - 1)
@@ -127,18 +131,40 @@ def _ramp_color(fraction: float, stops: Sequence[str] = ISOCHRONE_RAMP) -> str:
     return QColor(*mix).name()
 
 
-def style_isochrones(layer: QgsVectorLayer, field: str = "threshold_m") -> None:
-    """Isochrones categorised by walking distance, nested: the largest distance is drawn first (below)."""
+def style_isochrones(layer: QgsVectorLayer, field: str = "threshold_m", styles: Optional[dict] = None) -> None:
+    """Isochrones by walking distance, nested: the largest distance is drawn first (below)."""
+    styles = map_styles() if styles is None else styles
+    iso = styles.get("isochrones") or {}
+    ramp = iso.get("ramp") or ["#08519c", "#deebf7"]
+    opacity = float(iso.get("opacity", 0.45))
     index = layer.fields().indexOf(field)
-    from qgis.core import NULL  # noqa: PLC0415
-
     values = sorted(v for v in layer.uniqueValues(index) if v is not None and v != NULL) if index >= 0 else []
     categories = []
     for i, value in enumerate(values):
-        symbol = _fill(_ramp_color(i / max(len(values) - 1, 1)), outline="#08306b", alpha=ISOCHRONE_OPACITY)
-        categories.append(QgsRendererCategory(value, symbol, f"within {float(value):g} m"))
+        symbol = _fill(_ramp_color(i / max(len(values) - 1, 1), ramp), outline=iso.get("outline", "#08306b"),
+                       alpha=opacity)
+        categories.append(QgsRendererCategory(value, symbol, f"{float(value):g} m"))
     renderer = QgsCategorizedSymbolRenderer(field, categories)
     renderer.setOrderBy(QgsFeatureRequest.OrderBy([QgsFeatureRequest.OrderByClause(field, False)]))
     renderer.setOrderByEnabled(True)
     layer.setRenderer(renderer)
     layer.triggerRepaint()
+
+
+def label_units(layer: QgsVectorLayer, field: str = "name") -> None:
+    """Label the features with ``field`` (the unit name), if the layer has it."""
+    if layer.fields().indexOf(field) < 0:
+        return
+    settings = QgsPalLayerSettings()
+    settings.fieldName = field
+    settings.placement = QgsPalLayerSettings.OverPoint if hasattr(QgsPalLayerSettings, "OverPoint") else 1
+    text = QgsTextFormat()
+    text.setFont(QFont("Noto Sans CJK SC"))
+    text.setSize(8)
+    buffer = text.buffer()
+    buffer.setEnabled(True)
+    buffer.setSize(0.8)
+    text.setBuffer(buffer)
+    settings.setFormat(text)
+    layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+    layer.setLabelsEnabled(True)

@@ -1,38 +1,26 @@
-"""``planner_gis:isochrones``: walking-distance areas around points."""
+"""``planner_gis:isochrones``: walking-distance areas around points (``planner-gis isochrones``)."""
 
 from __future__ import annotations
 
-from planner_gis.errors import InputError
+from pathlib import Path
+
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
-    QgsWkbTypes,
 )
 
-from .base import PlannerGisAlgorithm, feedback_progress
-from .network_input import add_network_parameters, read_network_input
+from .base import CliAlgorithm
+from .inputs import vector_argument
+from .network_input import add_network_parameters, network_arguments
 
 
-def parse_thresholds(text: str) -> tuple:
-    """``"300, 500,1000"`` -> ``(300.0, 500.0, 1000.0)``; raises InputError on bad text."""
-    parts = [p.strip() for p in str(text).replace(";", ",").split(",") if p.strip()]
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        raise InputError(f"isochrones: thresholds '{text}' are not numbers",
-                         fix="give walking distances in metres separated by commas, e.g. 300,500,1000") from None
-    if not values or any(v <= 0 for v in values):
-        raise InputError(f"isochrones: thresholds '{text}' must be positive distances",
-                         fix="give walking distances in metres separated by commas, e.g. 300,500,1000")
-    return values
+class IsochronesAlgorithm(CliAlgorithm):
+    """Runs ``planner-gis isochrones`` and loads the isochrone polygons."""
 
-
-class IsochronesAlgorithm(PlannerGisAlgorithm):
-    """Wraps :func:`planner_gis.isochrones.isochrones`."""
-
+    COMMAND = "isochrones"
     POINTS = "POINTS"
     THRESHOLDS = "THRESHOLDS"
     MAX_SNAP = "MAX_SNAP"
@@ -47,11 +35,10 @@ class IsochronesAlgorithm(PlannerGisAlgorithm):
 
     def shortHelpString(self) -> str:  # noqa: N802
         return self.tr(
-            "Areas reachable on foot within each walking distance from the points (e.g. facility "
-            "entrances), along a walking network (line layer or OpenStreetMap .osm.pbf file). Default "
-            "distances are the 5/10/15-minute living circles of GB 50180-2018: 300, 500 and 1000 m.\n\n"
-            "All work is done by planner_gis.isochrones.isochrones."
-        )
+            "Areas reachable on foot within each walking distance from the points (e.g. facility entrances), "
+            "along a walking network (line layer, or an OpenStreetMap .osm.pbf, .graphml or saved .npz file). "
+            "Default distances are the 5/10/15-minute living circles of GB 50180-2018: 300, 500 and 1000 m.\n\n"
+            "The work is done by the planner-gis command (planner-gis isochrones) in its own Python environment.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         add_network_parameters(self)
@@ -67,26 +54,19 @@ class IsochronesAlgorithm(PlannerGisAlgorithm):
             type=QgsProcessingParameterNumber.Double, defaultValue=25.0, minValue=0.1))
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT, self.tr("Isochrones"), QgsProcessing.TypeVectorPolygon))
+        self.add_common_outputs()
 
-    def compute(self, parameters, context, feedback) -> dict:
-        from planner_gis import isochrones  # noqa: PLC0415
+    def arguments(self, parameters, context, feedback, work: Path) -> list:
+        args = network_arguments(self, parameters, context, feedback, work)
+        self.use(args, "--points", vector_argument(self, parameters, self.POINTS, context, feedback, work))
+        self.out_dir(work).mkdir()
+        args += ["--out", str(self.out_dir(work) / "isochrones.gpkg"),
+                 "--distances=" + self.parameterAsString(parameters, self.THRESHOLDS, context),
+                 "--max-snap", repr(self.parameterAsDouble(parameters, self.MAX_SNAP, context)),
+                 "--buffer", repr(self.parameterAsDouble(parameters, self.BUFFER, context))]
+        return args + self.metric_crs_arguments(parameters, context)
 
-        progress = feedback_progress(feedback)
-        thresholds = parse_thresholds(self.parameterAsString(parameters, self.THRESHOLDS, context))
-        net = read_network_input(self, parameters, context, feedback, feedback_progress(feedback, 0.0, 30.0))
-        points = self.read_layer(parameters, self.POINTS, context, feedback)
-        progress(0.3, "computing isochrones")
-        result = isochrones.isochrones(
-            net, points, thresholds=thresholds,
-            max_snap=self.parameterAsDouble(parameters, self.MAX_SNAP, context),
-            buffer_m=self.parameterAsDouble(parameters, self.BUFFER, context),
-            progress=feedback_progress(feedback, 30.0, 90.0),
-        )
-        missed = result.attrs.get("unreachable")
-        if missed is not None and len(missed):
-            feedback.pushWarning(f"{len(missed)} point(s) farther than the snap distance get no isochrone: "
-                                 f"{', '.join(str(m) for m in list(missed)[:10])}")
-        progress(0.9, "writing the layer")
-        dest = self.write_layer(parameters, self.OUTPUT, context, result, feedback, QgsWkbTypes.MultiPolygon)
-        progress(1.0, "done")
-        return {self.OUTPUT: dest}
+    def collect(self, parameters, context, feedback, work: Path, result) -> dict:
+        dest = self.copy_layer(parameters, self.OUTPUT, context, feedback,
+                               self.out_dir(work) / "isochrones.gpkg", "isochrones")
+        return {self.OUTPUT: dest} if dest is not None else {}

@@ -1,23 +1,30 @@
-"""``planner_gis:webmap``: a self-contained HTML web map of audit or reach results."""
+"""``planner_gis:webmap``: a self-contained HTML web map of audit or reach results (``planner-gis webmap``)."""
 
 from __future__ import annotations
 
-from planner_gis.errors import InputError
-from planner_gis.webmap import audit_map, reach_map, save_map
+from pathlib import Path
+
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingException,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
 
-from .base import PlannerGisAlgorithm, feedback_progress
+from .base import CliAlgorithm
+from .inputs import export_source, vector_argument
+
+#: Layers of each kind of map, as the command reads them from one GeoPackage.
+AUDIT_LAYERS = {"UNITS": "units", "FINDINGS": "findings"}
+REACH_LAYERS = {"COVERAGE": "coverage", "UNDERSERVED": "underserved", "ISOCHRONES": "isochrones"}
 
 
-class WebMapAlgorithm(PlannerGisAlgorithm):
-    """Wraps :func:`planner_gis.webmap.audit_map` / :func:`~planner_gis.webmap.reach_map` and ``save_map``."""
+class WebMapAlgorithm(CliAlgorithm):
+    """Runs ``planner-gis webmap audit|reach`` on the layers given."""
 
+    COMMAND = "webmap"
     UNITS = "UNITS"
     FINDINGS = "FINDINGS"
     COVERAGE = "COVERAGE"
@@ -42,12 +49,11 @@ class WebMapAlgorithm(PlannerGisAlgorithm):
         return self.tr(
             "Writes one self-contained HTML page (Leaflet inlined, works offline) of either\n"
             "- an audit: give the 'Units with status' layer of planner_gis:audit (and its findings), or\n"
-            "- a reach analysis: give the 'Coverage' layer of planner_gis:reach (one row per unit and "
-            "category), optionally the underserved areas and isochrones.\n\n"
-            "Give exactly one of the two. No basemap is used unless you give a tile URL template "
-            "(e.g. an intranet or Tianditu server). Maps published in China need a map review number "
-            "(审图号).\n\nAll work is done by planner_gis.webmap."
-        )
+            "- a reach analysis: give the 'Coverage' layer of planner_gis:reach (one row per unit and category), "
+            "optionally the underserved areas and isochrones.\n\n"
+            "Give exactly one of the two. No basemap is used unless you give a tile URL template (e.g. an "
+            "intranet or Tianditu server). Maps published in China need a map review number (审图号).\n\n"
+            "The work is done by the planner-gis command (planner-gis webmap) in its own Python environment.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         poly = [QgsProcessing.TypeVectorPolygon]
@@ -78,56 +84,43 @@ class WebMapAlgorithm(PlannerGisAlgorithm):
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT, self.tr("Web map"), fileFilter="HTML files (*.html *.htm)"))
 
-    def _text(self, parameters, name, context):
-        value = self.parameterAsString(parameters, name, context)
-        return value if value else None
-
-    def _input_files(self, parameters, context) -> list:
-        files = []
-        for name in (self.UNITS, self.FINDINGS, self.COVERAGE, self.UNDERSERVED, self.ISOCHRONES, self.OUTLINE):
-            if parameters.get(name) is None:
+    def _layers_file(self, parameters, context, feedback, work: Path, layers: dict) -> Path:
+        """The layers given, in one GeoPackage with the layer names the command reads."""
+        path = work / "layers.gpkg"
+        for name, layer in layers.items():
+            if parameters.get(name) in (None, ""):
                 continue
-            layer = self.parameterAsVectorLayer(parameters, name, context)
-            if layer is not None and layer.providerType() == "ogr":
-                files.append(layer.source().split("|")[0])
-        return files
+            source = self.parameterAsSource(parameters, name, context)
+            if source is None:
+                raise QgsProcessingException(self.invalidSourceError(parameters, name))
+            export_source(source, path, context, feedback, layer=layer)
+        return path
 
-    def compute(self, parameters, context, feedback) -> dict:
-        progress = feedback_progress(feedback)
-        progress(0.0, "reading layers")
-        units = self.read_layer(parameters, self.UNITS, context, feedback, required=False)
-        coverage = self.read_layer(parameters, self.COVERAGE, context, feedback, required=False)
-        if (units is None) == (coverage is None):
-            raise InputError(
-                "web map: give either the audit units layer (UNITS) or the reach coverage layer (COVERAGE)",
-                fix="set exactly one of them: UNITS for an audit map, COVERAGE for a reach map",
-            )
-        outline = self.read_layer(parameters, self.OUTLINE, context, feedback, required=False)
-        common = dict(
-            outline=outline,
-            tiles=self._text(parameters, self.TILES, context),
-            tiles_attribution=self._text(parameters, self.TILES_ATTRIBUTION, context),
-            review_number=self._text(parameters, self.REVIEW_NUMBER, context),
-            simplify_m=self.parameterAsDouble(parameters, self.SIMPLIFY, context),
-        )
-        title = self._text(parameters, self.TITLE, context)
-        if title is not None:
-            common["title"] = title
-        progress(0.3, "building the map")
-        if units is not None:
-            findings = self.read_layer(parameters, self.FINDINGS, context, feedback, required=False)
-            m = audit_map(units, findings, **common)
-        else:
-            m = reach_map(
-                coverage,
-                underserved=self.read_layer(parameters, self.UNDERSERVED, context, feedback, required=False),
-                isochrones=self.read_layer(parameters, self.ISOCHRONES, context, feedback, required=False),
-                category=self._text(parameters, self.CATEGORY, context),
-                **common,
-            )
-        progress(0.8, "writing the page")
-        path = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
-        written = save_map(m, path, inputs=self._input_files(parameters, context))
-        feedback.pushInfo(f"web map written to {written}")
-        progress(1.0, "done")
-        return {self.OUTPUT: str(written)}
+    def arguments(self, parameters, context, feedback, work: Path) -> list:
+        audit = parameters.get(self.UNITS) not in (None, "")
+        reach = parameters.get(self.COVERAGE) not in (None, "")
+        if audit == reach:
+            raise QgsProcessingException(self.tr(
+                "give either the audit units layer or the reach coverage layer. Fix: set exactly one of UNITS "
+                "(an audit map) and COVERAGE (a reach map)"))
+        layers = AUDIT_LAYERS if audit else REACH_LAYERS
+        args = ["audit" if audit else "reach", str(self._layers_file(parameters, context, feedback, work, layers))]
+        self.out_dir(work).mkdir()
+        args += ["--out", str(self.out_dir(work) / "map.html"),
+                 "--simplify", repr(self.parameterAsDouble(parameters, self.SIMPLIFY, context))]
+        self.use(args, "--outline", vector_argument(self, parameters, self.OUTLINE, context, feedback, work))
+        for name, option in ((self.TITLE, "--title"), (self.TILES, "--tiles"),
+                             (self.TILES_ATTRIBUTION, "--tiles-attribution"),
+                             (self.REVIEW_NUMBER, "--review-number")):
+            text = self.parameterAsString(parameters, name, context)
+            if text:
+                args.append(f"{option}={text}")
+        category = self.parameterAsString(parameters, self.CATEGORY, context)
+        if reach and category:
+            args.append(f"--category={category}")
+        return args
+
+    def collect(self, parameters, context, feedback, work: Path, result) -> dict:
+        target = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        written = self.copy_file({self.OUTPUT: target}, self.OUTPUT, context, self.out_dir(work) / "map.html")
+        return {self.OUTPUT: written}

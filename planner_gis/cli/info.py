@@ -29,6 +29,7 @@ def collect() -> dict:
     from .. import __version__
     from ..catalogue import load_catalogue
     from ..registry import COLUMN_ALIASES as REGISTRY_ALIASES
+    from ..styles import load_map_styles
     from ..registry import ROLE_ALIASES
     from ..zones import COLUMN_ALIASES as ZONE_ALIASES
     from ..zones import UNIT_TYPE_ALIASES
@@ -44,6 +45,7 @@ def collect() -> dict:
         "roles": dict(ROLE_ALIASES),
         "unit_types": dict(UNIT_TYPE_ALIASES),
         "demo": _demo_paths(),
+        "styles": load_map_styles(),
     }
 
 

@@ -484,7 +484,8 @@ class PlannerGisDock(QgsDockWidget):
             self._fail(tr("run the reach first: the web map shows the isochrones over its coverage"))
             return None
         if kind not in self.last_outputs:
-            self._fail(tr("run the {kind} first: the web map shows its results").format(kind=tr(kind)))
+            self._fail(tr("run the audit first: the web map shows its results") if kind == AUDIT
+                       else tr("run the reach first: the web map shows its results"))
             return None
         params = self.webmap_parameters(kind)
 

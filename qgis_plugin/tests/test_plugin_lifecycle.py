@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 import zipfile
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from qgis.core import Qgis, QgsApplication
 
-from conftest import REPO
+from conftest import LIBRARY_PYTHON, REPO
 
 PACKAGE = "planner_gis_qgis"
 
@@ -41,10 +42,11 @@ def test_zip_contents(plugin_zip):
         names = zf.namelist()
     assert all(n.startswith(f"{PACKAGE}/") for n in names)
     for needed in ("__init__.py", "metadata.txt", "icon.svg", "LICENSE", "provider.py", "dock.py",
+                   "environment.py", "process.py", "i18n/planner_gis_zh.qm",
                    "algorithms/audit.py", "algorithms/reach.py", "algorithms/isochrones.py", "algorithms/webmap.py"):
         assert f"{PACKAGE}/{needed}" in names
     assert not [n for n in names if n.endswith((".pyc", ".pyo", ".qrc")) or "__pycache__" in n
-                or n.endswith("resources.py") or "/tests/" in n or Path(n).name.startswith("test_")]
+                or n.endswith(("resources.py", ".ts")) or "/tests/" in n or Path(n).name.startswith("test_")]
 
 
 def test_metadata_is_single_source():
@@ -117,99 +119,70 @@ def test_load_and_unload_through_qgis_utils(installed_plugin, qgis_iface, qgis_p
     assert plugin.dock is None and plugin.action is None
 
 
-def test_missing_library_shows_install_command(installed_plugin, qgis_iface, monkeypatch):
-    """With planner_gis unimportable the plugin loads, shows the command, and registers nothing."""
+def test_settings_page_has_the_python_setting(installed_plugin, qgis_iface, qgis_processing):
+    """Settings > Options > Processing > Providers > planner-gis > 'Python with planner-gis'."""
     import qgis.utils
+    from processing.core.ProcessingConfig import ProcessingConfig
 
-    for name in [m for m in sys.modules if m == "planner_gis" or m.startswith("planner_gis.")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "planner_gis", None)  # import planner_gis -> ImportError
-
-    bar = qgis_iface.messageBar()
-    bar.clear_messages()
-    assert qgis.utils.loadPlugin(PACKAGE)
-    assert qgis.utils.startPlugin(PACKAGE)
-    plugin = qgis.utils.plugins[PACKAGE]
-    assert type(plugin).__name__ == "MissingLibraryPlugin"
-    critical = bar.get_messages(Qgis.Critical)
-    assert len(critical) == 1
-    text = critical[0]
-    assert "planner_gis" in text and "pip install" in text and "planner-gis" in text
-    assert "OSGeo4W Shell" in text and "python -m pip install planner-gis" in text
-    assert "Traceback" not in text
-    assert QgsApplication.processingRegistry().providerById("planner_gis") is None
+    assert qgis.utils.loadPlugin(PACKAGE) and qgis.utils.startPlugin(PACKAGE)
+    settings = ProcessingConfig.getSettings()
+    assert "planner-gis" in settings
+    names = [s.name for s in settings["planner-gis"]]
+    assert names == ["PLANNER_GIS_PYTHON"]
     assert qgis.utils.unloadPlugin(PACKAGE)
+    assert "PLANNER_GIS_PYTHON" not in ProcessingConfig.settings
 
 
-def test_missing_library_in_a_fresh_process(plugin_zip, tmp_path):
-    """Same, in a new interpreter where planner_gis really is absent from sys.path."""
-    with zipfile.ZipFile(plugin_zip) as zf:
-        zf.extractall(tmp_path)
-    script = f"""
-import sys
-sys.path.append("/usr/lib/python3/dist-packages")  # QGIS bindings only (run with -S: no site, no venv)
-sys.path.insert(0, {str(tmp_path)!r})
-try:
-    import planner_gis
-    print("LIBRARY-STILL-IMPORTABLE")
-except ImportError:
-    pass
-from {PACKAGE} import classFactory
-class Bar:
-    def pushMessage(self, title, text, level, duration):
-        print("MESSAGE", level, text)
-class Iface:
-    def messageBar(self):
-        return Bar()
-plugin = classFactory(Iface())
-plugin.initGui()
-plugin.unload()
-print("OK", type(plugin).__name__)
-"""
-    result = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True, timeout=120, cwd=str(tmp_path),
-                            env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
-    assert result.returncode == 0, result.stderr
-    assert "LIBRARY-STILL-IMPORTABLE" not in result.stdout
-    assert "OK MissingLibraryPlugin" in result.stdout
-    assert "No module named 'planner_gis'" in result.stdout
-    assert "pip install" in result.stdout and "Traceback" not in result.stdout + result.stderr
+def test_plugin_sources_import_no_library():
+    """Neither planner_gis nor a geo wheel is imported anywhere in the plugin's sources."""
+    import ast
+
+    banned = {"planner_gis", "geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "fiona", "numpy", "pandas"}
+    found = []
+    for path in (REPO / "qgis_plugin" / PACKAGE).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            found += [f"{path.name}: {n}" for n in names if n.split(".")[0] in banned]
+    assert found == []
 
 
-def test_install_commands_pin_numpy_and_respect_pep668():
-    import numpy
-    from planner_gis_qgis import dependency
+def test_broken_environment_is_one_message_with_the_fix(qgis_iface, provider, monkeypatch, tmp_path, town):
+    """A missing Python: the algorithm fails with what is wrong and how to set it up."""
+    import processing
+    from qgis.core import QgsProcessingException
 
-    cmds = dependency.install_commands()
-    assert f'"numpy=={numpy.__version__}"' in cmds["linux"]
-    assert f'"numpy=={numpy.__version__}"' in cmds["windows"]
-    assert cmds["windows"].startswith("python -m pip install planner-gis")
-    msg = dependency.missing_library_message("ModuleNotFoundError: No module named 'planner_gis'", "linux")
-    assert msg.index(cmds["linux"]) < msg.index(cmds["windows"])
-    msg = dependency.missing_library_message("x", "win32")
-    assert msg.index(cmds["windows"]) < msg.index(cmds["linux"])
+    from planner_gis_qgis import settings
 
-
-def test_dependency_docstring_examples():
-    import doctest
-
-    from planner_gis_qgis import dependency
-
-    result = doctest.testmod(dependency)
-    assert result.attempted >= 3 and result.failed == 0
+    monkeypatch.setenv("PLANNER_GIS_PYTHON", str(tmp_path / "nowhere" / "python"))
+    settings.forget_environment()
+    try:
+        with pytest.raises(QgsProcessingException) as err:
+            processing.run("planner_gis:isochrones", {"NETWORK": town["street"], "POINTS": town["population"],
+                                                      "OUTPUT": "TEMPORARY_OUTPUT"})
+    finally:
+        settings.forget_environment()
+    text = str(err.value)
+    assert f"the Python for planner-gis, {tmp_path / 'nowhere' / 'python'}, does not exist" in text
+    assert "Set up the Python environment" in text and "-m venv" in text and "Traceback" not in text
 
 
-def test_linux_command_inside_debian_qgis(monkeypatch):
-    """Inside QGIS on Debian 12: the system python3.X, --user, and PEP 668's flag."""
-    import os
-    import sysconfig
+def test_install_script_sets_up_a_profile(tmp_path):
+    """scripts/install_qgis_plugin.sh: the plugin in the profile, enabled, pointing at .venv."""
+    env = {**os.environ, "QGIS_CUSTOM_CONFIG_PATH": str(tmp_path / "QGIS3")}
+    proc = subprocess.run(["bash", str(REPO / "scripts" / "install_qgis_plugin.sh")], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    profile = tmp_path / "QGIS3" / "profiles" / "default"
+    assert (profile / "python" / "plugins" / PACKAGE / "metadata.txt").exists()
+    assert (profile / "python" / "plugins" / PACKAGE / "i18n" / "planner_gis_zh.qm").exists()
+    from qgis.PyQt.QtCore import QSettings
 
-    import numpy
-    from planner_gis_qgis import dependency
-
-    monkeypatch.setattr(sys, "prefix", sys.base_prefix)  # not a virtual environment
-    monkeypatch.setattr(sys, "executable", "/usr/bin/qgis")  # QGIS's binary, not a python
-    marker = os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))
-    python = os.path.join(sys.base_prefix, "bin", f"python{sys.version_info[0]}.{sys.version_info[1]}")
-    flag = " --break-system-packages" if marker else ""
-    assert dependency.install_commands()["linux"] == (
-        f'{python} -m pip install --user{flag} planner-gis "numpy=={numpy.__version__}"')
+    ini = QSettings(str(profile / "QGIS" / "QGIS3.ini"), QSettings.IniFormat)
+    assert ini.value("PythonPlugins/planner_gis_qgis") in (True, "true")
+    assert ini.value("Processing/Configuration/PLANNER_GIS_PYTHON") == str(LIBRARY_PYTHON)
+    # run again: replaces the installed copy, keeps the settings
+    proc = subprocess.run(["bash", str(REPO / "scripts" / "install_qgis_plugin.sh")], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (profile / "python" / "plugins").iterdir()) == [PACKAGE]

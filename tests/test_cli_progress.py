@@ -170,3 +170,19 @@ def test_unexpected_error_is_one_line_with_debug_hint(monkeypatch, capsys):
     assert err.count("\n") == 1 and "unexpected ZeroDivisionError: division by zero" in err and "--debug" in err
     assert cli.main(["info", "--debug"]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_webmap_audit_takes_findings_without_geometry(tmp_path):
+    """QGIS may save the findings (most have no geometry) as a table: the map is still drawn."""
+    import pyogrio
+
+    from planner_gis.audit import audit
+    from planner_gis.io import write_layers
+
+    result = audit(datasets.demo_units_path(), datasets.demo_registry_path(), as_of=datasets.DEMO_AS_OF)
+    gpkg = tmp_path / "audit.gpkg"
+    write_layers({"units": result.units}, gpkg)
+    pyogrio.write_dataframe(result.findings.drop(columns="geometry"), gpkg, layer="findings")
+    proc = run("webmap", "audit", gpkg, "--out", tmp_path / "map.html")
+    assert proc.returncode == 0, proc.stderr
+    assert "右安门街道" in (tmp_path / "map.html").read_text(encoding="utf-8")

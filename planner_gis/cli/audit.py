@@ -61,6 +61,20 @@ def summary_line(result: AuditResult) -> str:
     return f"{total} finding{'s' if total != 1 else ''} on {s['as_of']}: {parts}"
 
 
+def summary_line_zh(result: AuditResult) -> str:
+    """The same line in Chinese, with the finding names of the map styles (``"4 项审查发现（2026-03-31）：未覆盖 1 ..."``)."""
+    from ..styles import load_map_styles
+
+    labels = {k: v["label_zh"] for k, v in load_map_styles()["findings"].items()}
+    s = result.summary()
+    counts = s["findings"]
+    total = sum(counts.values())
+    if not total:
+        return f"无审查发现：{s['as_of']} 全部 {s['units']} 个单元均已覆盖"
+    parts = "，".join(f"{labels.get(kind, kind)} {n}" for kind, n in counts.items() if n)
+    return f"{total} 项审查发现（{s['as_of']}）：{parts}"
+
+
 def print_summary(result: AuditResult, out: Path) -> None:
     s = result.summary()
     print(f"audit of {s['units']} units on {s['as_of']} ({s['crs']})")
@@ -91,5 +105,6 @@ def run(args: argparse.Namespace) -> int:
     print_summary(result, out)
     severity = {str(k): int(v) for k, v in result.findings["severity"].value_counts().items()}
     args.reporter.done(summary_line(result), {name: str(out / name) for name in OUTPUTS}, severity=severity,
+                       summary_zh=summary_line_zh(result),
                        findings=result.summary()["findings"], status=result.summary()["status"])
     return 0

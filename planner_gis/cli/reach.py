@@ -140,6 +140,14 @@ def summary_line(lc: LivingCircle) -> str:
     return f"{', '.join(parts) or 'no tier'} of {residents:.0f} residents reach every facility of the tier"
 
 
+def summary_line_zh(lc: LivingCircle) -> str:
+    """The same line in Chinese (``"15分钟生活圈 35%，10分钟 37%，5分钟 31% 的居民（共 2000000 人）可达该圈层全部设施"``)."""
+    shares = lc.summary["district_share"]
+    parts = [f"{t}分钟生活圈 {shares[f'tier_{t}']:.0%}" for t in (15, 10, 5) if f"tier_{t}" in shares]
+    residents = lc.summary["counts"]["population"]
+    return f"{'，'.join(parts) or '无圈层'} 的居民（共 {residents:.0f} 人）可达该圈层全部设施"
+
+
 def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path) -> None:
     s = lc.summary
     c = s["counts"]
@@ -234,5 +242,6 @@ def run(args: argparse.Namespace) -> int:
         )
     write_reach(lc, out, inputs)
     print_summary(lc, catalogue, args.max_snap, out)
-    args.reporter.done(summary_line(lc), {name: str(out / name) for name in OUTPUTS})
+    args.reporter.done(summary_line(lc), {name: str(out / name) for name in OUTPUTS},
+                       summary_zh=summary_line_zh(lc))
     return 0

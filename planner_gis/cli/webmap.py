@@ -124,6 +124,10 @@ def run_audit(args: argparse.Namespace) -> int:
     layers = _layers(path)
     units = _read(path, "units", True, layers)
     findings = _read(path, "findings", False, layers)
+    if findings is not None and not hasattr(findings, "crs"):  # a findings table saved without geometry
+        import geopandas as gpd
+
+        findings = gpd.GeoDataFrame(findings, geometry=[None] * len(findings), crs=units.crs)
     if findings is not None and findings.crs is None and units.crs is not None:
         findings = findings.set_crs(units.crs)  # a layer of only null geometries may carry no CRS
     m = audit_map(units, findings, **_common_kwargs(args))

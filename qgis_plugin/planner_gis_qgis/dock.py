@@ -218,7 +218,7 @@ class PlannerGisDock(QgsDockWidget):
             return
         demo = self.env.info["demo"]
         group = ResultGroup(name("demo"))
-        units = group.add_vector(demo["units"], name("units"))
+        units = group.add_vector(demo["units"], name("demo_units"))
         outline = group.add_vector(demo["outline"], name("outline"))
         entrances = group.add_vector(demo["entrances"], name("entrances"))
         facilities = group.add_vector(demo["facilities"], name("facilities"))
@@ -390,8 +390,8 @@ class PlannerGisDock(QgsDockWidget):
             self._track(group.add_vector(f"{gpkg}|layername=isochrones", name("isochrones"),
                                          styles.style_isochrones))
             self._track(group.add_vector(f"{gpkg}|layername=unreachable", name("unreachable")))
-            self._track(group.add_vector(f"{gpkg}|layername=underserved", name("underserved"),
-                                         styles.style_underserved))
+            self._track(group.add_vector(f"{gpkg}|layername=underserved", name("underserved", category or ""),
+                                         lambda layer: styles.style_underserved(layer, category)))
             coverage = self._track(group.add_vector(f"{gpkg}|layername=coverage", name("coverage", category or ""),
                                                     lambda layer: styles.style_coverage(layer, category)))
             zoom_to(self.iface, coverage)

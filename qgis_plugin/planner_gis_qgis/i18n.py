@@ -25,16 +25,17 @@ def tr(text: str) -> str:
 
 
 def qgis_locale() -> str:
-    """QGIS's interface language as a two-letter code (``zh``, ``en`` ...)."""
+    """QGIS's interface language as a two-letter code (``zh``, ``en`` ...).
+
+    QGIS keeps the language of its interface in the setting ``locale/userLocale``
+    (from ``--lang``, from Settings > Options > General, or the system's), so
+    plugins follow the same language as QGIS itself.
+    """
     from qgis.core import QgsApplication, QgsSettings
 
-    value = ""
-    try:
-        value = QgsApplication.locale()
-    except AttributeError:  # pragma: no cover - older QGIS
-        pass
+    value = str(QgsSettings().value("locale/userLocale", "") or "")
     if not value:
-        value = str(QgsSettings().value("locale/userLocale", "") or "")
+        value = QgsApplication.locale()
     return (value or "en")[:2].lower()
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Optional
 
 from qgis.core import (
     QgsCoordinateTransform,
+    QgsCsException,
     QgsProject,
     QgsRasterLayer,
     QgsVectorLayer,
@@ -19,6 +21,7 @@ NAMES = {
     "reach": ("生活圈", "Reach"),
     "isochrones": ("等时圈", "Isochrones"),
     "demo": ("演示数据（合成）", "Demo data (synthetic)"),
+    "demo_units": ("责任单元（示意）", "Responsibility units (schematic)"),
     "units": ("单元状态", "Units by status"),
     "findings": ("审查发现", "Findings"),
     "workload": ("团队工作量", "Workload per team"),
@@ -77,15 +80,22 @@ class ResultGroup:
 
 
 def zoom_to(iface, layer) -> None:
-    """Zoom the map canvas to ``layer`` (in the canvas CRS)."""
+    """Zoom the map canvas to ``layer`` (in the canvas CRS); a layer without a usable extent is left alone."""
     if iface is None or layer is None or not layer.isValid():
         return
     canvas = iface.mapCanvas()
+    layer.updateExtents()
     extent = layer.extent()
+    corners = (extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum())
+    if extent.isNull() or extent.isEmpty() or not all(math.isfinite(v) for v in corners):
+        return
     if layer.crs() != canvas.mapSettings().destinationCrs():
         transform = QgsCoordinateTransform(layer.crs(), canvas.mapSettings().destinationCrs(),
                                            QgsProject.instance())
-        extent = transform.transformBoundingBox(extent)
+        try:
+            extent = transform.transformBoundingBox(extent)
+        except QgsCsException:
+            return
     extent.scale(1.05)
     canvas.setExtent(extent)
     canvas.refresh()

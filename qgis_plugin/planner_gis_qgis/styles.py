@@ -111,9 +111,18 @@ def style_coverage(layer: QgsVectorLayer, category: Optional[str] = None, styles
     layer.triggerRepaint()
 
 
-def style_underserved(layer: QgsVectorLayer, styles: Optional[dict] = None) -> None:
-    """Underserved areas: hatching over the map."""
+def style_underserved(layer: QgsVectorLayer, category: Optional[str] = None, styles: Optional[dict] = None) -> None:
+    """Underserved areas hatched over the map; with ``category`` only those of that category.
+
+    For a tier (``tier_15``) the areas of all categories of the tier are shown: the places
+    where residents lack at least one facility of the tier.
+    """
     styles = map_styles() if styles is None else styles
+    if category and str(category).startswith("tier_") and str(category)[5:].isdigit():
+        layer.setSubsetString(f"\"tier_min\" = {int(str(category)[5:])}")
+    elif category:
+        quoted = str(category).replace("'", "''")
+        layer.setSubsetString(f"\"category\" = '{quoted}'")
     color = (styles.get("underserved") or {}).get("color", "#e41a1c")
     layer.setRenderer(QgsSingleSymbolRenderer(_fill(color, color, "b_diagonal", 1.0)))
     layer.triggerRepaint()

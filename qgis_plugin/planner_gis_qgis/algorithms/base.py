@@ -35,7 +35,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..about import ICON_PATH, PLUGIN_NAME
 from ..environment import EnvironmentProblem
-from ..i18n import tr
+from ..i18n import qgis_locale, tr
 from ..process import Callbacks, CommandCancelled, CommandFailed, CommandResult, run_command
 
 #: Share of the progress bar the command takes; copying the outputs takes the rest.
@@ -138,7 +138,8 @@ class CliAlgorithm(QgsProcessingAlgorithm):
             result = self.execute(env.command("--progress", "jsonl", self.COMMAND, *args), feedback, work)
             feedback.setProgressText(self.tr("loading the results"))
             outputs = self.collect(parameters, context, feedback, work, result)
-            outputs[SUMMARY] = result.summary
+            outputs[SUMMARY] = result.data.get("summary_zh") if qgis_locale() == "zh" else None
+            outputs[SUMMARY] = outputs[SUMMARY] or result.summary
             self.keep_folder(parameters, context, work, outputs)
             feedback.setProgress(100.0)
             feedback.pushInfo(result.summary)

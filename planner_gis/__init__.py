@@ -48,7 +48,19 @@ from .registry import active_unit_teams, read_registry
 from .webmap import audit_map, reach_map, save_map
 from .zones import read_zones
 
-__version__ = "0.1.0"
+
+
+def _version() -> str:
+    """The installed distribution's version (one source: ``version`` in setup.cfg)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("planner-gis")
+    except PackageNotFoundError:  # a source tree on sys.path without installing it
+        return "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "__version__",

@@ -24,9 +24,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ._atomic import atomic_path
+from .constants import PathLike
 from .errors import InputError, OutputError
-
-PathLike = Union[str, os.PathLike]
 
 # DBF header byte 29 ("language driver id") values that mean a Chinese code page.
 _LDID_CHINESE = {0x4D: "GB18030", 0x7A: "GB18030"}  # 0x4D = CP936 (GBK); 0x7A = CP936 (ESRI)
@@ -231,36 +231,6 @@ def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[Optional[Path
                     f"output {o} would overwrite the input {i}",
                     fix="choose another output folder or file name",
                 )
-
-
-@contextlib.contextmanager
-def atomic_path(target: PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
-
-    On error the temporary file is removed and ``target`` is left as it was.
-
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> with atomic_path(d / "a.txt") as tmp:
-    ...     _ = tmp.write_text("hello")
-    >>> (d / "a.txt").read_text()
-    'hello'
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()  # let writers (GDAL) create the file themselves
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-        for side in (Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
-            if side.exists():
-                side.unlink()
 
 
 def write_csv(df: pd.DataFrame, target: PathLike, columns: Optional[list] = None) -> Path:

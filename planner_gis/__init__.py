@@ -9,10 +9,10 @@ The public API is what this module exports; everything else is internal.
 1
 """
 
-from . import catalogue, coverage, crs, datasets, errors, isochrones, network, reach, webmap
+from . import catalogue, coverage, crs, datasets, errors, isochrones, living_circle, network, reach, webmap
 from .audit import AuditResult, audit
 from .catalogue import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
-from .coverage import LivingCircle, assess_living_circle, read_population
+from .living_circle import LivingCircle, assess_living_circle
 from .crs import (
     bd09_to_wgs84,
     choose_metric_crs,
@@ -43,6 +43,7 @@ from .reach import (
     nearest_distance,
     population_from_points,
     population_from_raster,
+    read_population,
 )
 from .registry import active_unit_teams, read_registry
 from .webmap import audit_map, reach_map, save_map
@@ -71,6 +72,7 @@ __all__ = [
     "datasets",
     "errors",
     "isochrones",
+    "living_circle",
     "network",
     "reach",
     "webmap",

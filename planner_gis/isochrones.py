@@ -35,7 +35,7 @@ from scipy.sparse.csgraph import dijkstra
 from ._progress import ProgressCallback, report
 from .errors import InputError
 from .network import Snapped, WalkNetwork, points_xy, snap_points
-from .reach import source_graph
+from .reach.engine import source_graph
 
 
 def reachable_parts(

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from .._progress import scaled
     from ..audit import audit
     from ..catalogue import load_catalogue
-    from ..coverage import assess_living_circle, read_population
+    from ..living_circle import assess_living_circle, read_population
     from ..io import read_vector
     from ..network import read_network
     from ..registry import active_unit_teams

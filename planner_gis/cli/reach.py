@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from ..coverage import COVERAGE_COLUMNS, ID_CANDIDATES, LivingCircle
+from ..living_circle import COVERAGE_COLUMNS, ID_CANDIDATES, LivingCircle
 from ..errors import InputError
 
 OUTPUTS = ("coverage.csv", "reach.gpkg", "reach.json")
@@ -168,7 +168,7 @@ def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path) -> No
 def run(args: argparse.Namespace) -> int:
     from .._progress import report, scaled
     from ..catalogue import load_catalogue, osm_facilities
-    from ..coverage import assess_living_circle, read_population
+    from ..living_circle import assess_living_circle, read_population
     from .._validate import require_columns
     from ..io import read_vector
     from ..network import read_network

@@ -9,9 +9,9 @@ The public API is what this module exports; everything else is internal.
 1
 """
 
-from . import catalogue, coverage, crs, datasets, errors, isochrones, living_circle, network, reach, webmap
+from . import catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach, webmap
 from .audit import AuditResult, audit
-from .catalogue import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
+from .facilities import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
 from .living_circle import LivingCircle, assess_living_circle
 from .crs import (
     bd09_to_wgs84,
@@ -71,6 +71,7 @@ __all__ = [
     "crs",
     "datasets",
     "errors",
+    "facilities",
     "isochrones",
     "living_circle",
     "network",

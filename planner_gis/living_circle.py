@@ -37,7 +37,7 @@ from ._progress import ProgressCallback, report, scaled
 from .constants import COVERAGE_COLUMNS, TIER_NAMES_ZH
 from .crs import crs_label
 from .errors import InputError
-from .catalogue import facility_access_points, load_catalogue
+from .facilities import facility_access_points, load_catalogue
 from .isochrones import isochrones
 from .network import WalkNetwork
 from .reach import ReachResult, compute_coverage

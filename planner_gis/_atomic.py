@@ -14,11 +14,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Union
 
 
 @contextlib.contextmanager
-def atomic_path(target: Union[str, os.PathLike]) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
 
     On error the temporary file is removed and ``target`` is left as it was.

@@ -6,7 +6,7 @@ source (file or layer), the offending records and the fix.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -104,7 +104,8 @@ def check_polygons(
     not_poly = ~np.isin(types, [3, 6])  # Polygon, MultiPolygon
     if not_poly.any():
         kinds = sorted({shapely.get_type_id(g) for g in geom[not_poly]})
-        names = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString", 7: "GeometryCollection"}
+        names = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString",
+                 7: "GeometryCollection"}
         raise GeometryError(
             f"{source}: unit(s) {list_ids(idv[not_poly])} are not polygons "
             f"({', '.join(names.get(k, str(k)) for k in kinds)})",

@@ -9,10 +9,10 @@
 from __future__ import annotations
 
 import os
-from typing import Union
+from typing import TypeAlias
 
 #: A file path as the public functions accept it.
-PathLike = Union[str, os.PathLike]
+PathLike: TypeAlias = str | os.PathLike
 
 #: The living-circle tiers of GB 50180-2018, in minutes.
 TIERS = (5, 10, 15)

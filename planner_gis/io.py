@@ -14,11 +14,9 @@ a half-written file; and no output may be one of the inputs.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Optional, Union
+from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import pandas as pd
@@ -32,7 +30,7 @@ from .errors import InputError, OutputError
 _LDID_CHINESE = {0x4D: "GB18030", 0x7A: "GB18030"}  # 0x4D = CP936 (GBK); 0x7A = CP936 (ESRI)
 
 
-def _read_cpg(shp: Path) -> Optional[str]:
+def _read_cpg(shp: Path) -> str | None:
     for cpg in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")):
         if cpg.exists():
             text = cpg.read_text(encoding="ascii", errors="ignore").strip()
@@ -92,9 +90,9 @@ def detect_shapefile_encoding(path: PathLike) -> str:
 
 def read_vector(
     path: PathLike,
-    layer: Optional[Union[str, int]] = None,
-    encoding: Optional[str] = None,
-    coords: Optional[str] = None,
+    layer: str | int | None = None,
+    encoding: str | None = None,
+    coords: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer with pyogrio, handling Chinese encodings and offset datums.
 
@@ -147,7 +145,7 @@ def read_vector(
     return gdf
 
 
-def read_table(path: PathLike, sheet: Optional[Union[str, int]] = None) -> pd.DataFrame:
+def read_table(path: PathLike, sheet: str | int | None = None) -> pd.DataFrame:
     """Read a CSV (UTF-8, UTF-8 with BOM or GB18030) or Excel table as strings.
 
     Raises
@@ -208,7 +206,7 @@ def _shapefile_clash(a: Path, b: Path) -> bool:
     return _same_file(a_stem, b_stem)
 
 
-def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[Optional[PathLike]]) -> None:
+def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[PathLike | None]) -> None:
     """Raise :class:`OutputError` if any output path is one of the input paths.
 
     Paths are compared after resolving them (``a/../b.gpkg`` is ``b.gpkg``,
@@ -217,10 +215,10 @@ def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[Optional[Path
     ``x.gpkg`` beside an input ``x.shp`` is allowed.
 
     >>> check_not_inputs(["out/units.gpkg"], ["data/units.shp"])
-    >>> check_not_inputs(["data/units.dbf"], ["data/units.shp"])
+    >>> check_not_inputs(["data/units.dbf"], ["data/units.shp"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    planner_gis.errors.OutputError: output data/units.dbf would overwrite the input data/units.shp. Fix: choose another output folder or file name
+    planner_gis.errors.OutputError: output data/units.dbf would overwrite the input data/units.shp. Fix: choose ...
     """
     ins = [Path(i) for i in inputs if i is not None]
     for out in outputs:
@@ -233,7 +231,7 @@ def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[Optional[Path
                 )
 
 
-def write_csv(df: pd.DataFrame, target: PathLike, columns: Optional[list] = None) -> Path:
+def write_csv(df: pd.DataFrame, target: PathLike, columns: list | None = None) -> Path:
     """Write ``df`` as UTF-8 CSV atomically. Returns the target path."""
     target = Path(target)
     with atomic_path(target) as tmp:

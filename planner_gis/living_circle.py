@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -76,7 +76,7 @@ class LivingCircle:
     coverage_units: gpd.GeoDataFrame
     underserved: gpd.GeoDataFrame
     unreachable: gpd.GeoDataFrame
-    isochrones: Optional[gpd.GeoDataFrame]
+    isochrones: gpd.GeoDataFrame | None
     access: gpd.GeoDataFrame
     reach: ReachResult
     summary: dict
@@ -90,7 +90,7 @@ class LivingCircle:
         return out
 
 
-def pick_facility_id(facilities: gpd.GeoDataFrame, id_column: Optional[str] = None,
+def pick_facility_id(facilities: gpd.GeoDataFrame, id_column: str | None = None,
                      what: str = "facilities") -> tuple[gpd.GeoDataFrame, str]:
     """The facility layer and the name of its id column.
 
@@ -127,7 +127,7 @@ def coverage_units(coverage: pd.DataFrame, zones: gpd.GeoDataFrame, catalogue: p
 
 
 def isochrone_layer(net: WalkNetwork, access: gpd.GeoDataFrame, catalogue: pd.DataFrame, categories: Sequence[str],
-                    max_snap: float = 200.0, progress: Optional[ProgressCallback] = None) -> gpd.GeoDataFrame:
+                    max_snap: float = 200.0, progress: ProgressCallback | None = None) -> gpd.GeoDataFrame:
     """Isochrones per facility of ``categories`` at the catalogue's thresholds.
 
     A facility with several access points (a park) gets the union of their
@@ -175,16 +175,16 @@ def assess_living_circle(
     facilities: gpd.GeoDataFrame,
     population: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame,
-    catalogue: Optional[pd.DataFrame] = None,
+    catalogue: pd.DataFrame | None = None,
     *,
     category_column: str = "category",
     zone_id: str = "unit_id",
-    facility_id: Optional[str] = None,
-    entrances: Optional[gpd.GeoDataFrame] = None,
-    teams: Optional[pd.DataFrame] = None,
+    facility_id: str | None = None,
+    entrances: gpd.GeoDataFrame | None = None,
+    teams: pd.DataFrame | None = None,
     max_snap: float = 200.0,
-    isochrone_categories: Optional[Sequence[str]] = None,
-    progress: Optional[ProgressCallback] = None,
+    isochrone_categories: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> LivingCircle:
     """Coverage of the 5/10/15-minute living circle per unit, with underserved places.
 
@@ -262,7 +262,7 @@ def assess_living_circle(
     )
 
 
-def _check_request(catalogue: Optional[pd.DataFrame], isochrone_categories: Optional[Sequence[str]],
+def _check_request(catalogue: pd.DataFrame | None, isochrone_categories: Sequence[str] | None,
                    facilities: gpd.GeoDataFrame, max_snap: float) -> tuple[pd.DataFrame, list]:
     """The catalogue (default if None) and the isochrone categories, after checking the request."""
     if max_snap <= 0:

@@ -117,7 +117,7 @@ def read_zones(
         gdf, label = read_vector(source, layer=layer, encoding=encoding, coords=coords), str(Path(source))
     _validate.require_not_empty(gdf, label)
     _validate.require_columns(gdf, [zone_id], label,
-                              hint=f"name the id column with zone_id= (CLI: --zone-id)")
+                              hint="name the id column with zone_id= (CLI: --zone-id)")
     _validate.require_ids(gdf[zone_id], label, f"unit id ('{zone_id}')")
     ids = gdf[zone_id].astype(str).str.strip()
     _validate.require_unique(ids, label, f"unit id ('{zone_id}')")

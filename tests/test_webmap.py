@@ -339,7 +339,7 @@ def test_318_units_map_stays_under_3_mb(tmp_path):
 def _coverage(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     base = units[units.level == "base"].reset_index(drop=True)
     rows = []
-    for k, (cat, tier) in enumerate((("park", 15), ("clinic", 15), ("kindergarten", 5))):
+    for cat, tier in (("park", 15), ("clinic", 15), ("kindergarten", 5)):
         d = base[["unit_id", "name", "geometry"]].copy()
         d["category"] = cat
         d["tier_min"] = tier

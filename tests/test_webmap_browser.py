@@ -193,8 +193,9 @@ def test_reach_map_shared_polygons_restyled_per_category(driver, tmp_path):
     path = webmap.save_map(m, tmp_path / "restyle.html")
     name = load(driver, path, m)
     common_checks(driver, name)
-    fill_of = ("var out = {}; window.%s.eachLayer(function (l) { if (l instanceof L.Polygon && l.feature)"
-               " { out[l.feature.properties._tip.split(' · ')[0]] = l.options.fillColor; } }); return out;" % name)
+    fill_of = ("var out = {}; window.MAP.eachLayer(function (l) { if (l instanceof L.Polygon && l.feature)"
+               " { out[l.feature.properties._tip.split(' · ')[0]] = l.options.fillColor; } }); return out;"
+               ).replace("MAP", name)
     # unit U001 (测试街道1): park 30 % -> class < 50 %; clinic 70 % -> class 50-75 % (hand-computed)
     assert n_polygons(driver, name) == 6
     assert driver.execute_script(fill_of)["测试街道1"] == webmap.SHARE_COLORS[0]
@@ -207,9 +208,9 @@ def test_reach_map_shared_polygons_restyled_per_category(driver, tmp_path):
     assert fills["测试街道1"] == webmap.SHARE_COLORS[1] and fills["测试街道5"] == webmap.SHARE_COLORS[0]
     # the drawn outline of U001 is the unit's polygon (1 km square) in lon/lat, to about 1 m
     ring = driver.execute_script(
-        "var r = null; window.%s.eachLayer(function (l) { if (l instanceof L.Polygon && l.feature &&"
-        " l.feature.properties._tip.indexOf('测试街道1 ') === 0) { r = l.getLatLngs()[0].map(function (p)"
-        " { return [p.lng, p.lat]; }); } }); return r;" % name)
+        ("var r = null; window.MAP.eachLayer(function (l) { if (l instanceof L.Polygon && l.feature &&"
+         " l.feature.properties._tip.indexOf('测试街道1 ') === 0) { r = l.getLatLngs()[0].map(function (p)"
+         " { return [p.lng, p.lat]; }); } }); return r;").replace("MAP", name))
     drawn = gpd.GeoSeries([shapely.Polygon(ring)], crs=4326).to_crs(METRIC).iloc[0]
     assert shapely.hausdorff_distance(drawn, base.geometry.iloc[1]) < 2.0
     assert browser.console_errors(driver) == []

@@ -36,7 +36,8 @@ The offset conventions are lon/lat only: a layer in a projected CRS is refused
 
 from __future__ import annotations
 
-from typing import Any, Callable, Tuple, Union
+from typing import Any, TypeAlias
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -69,11 +70,11 @@ INVERSE_TOL_DEG = 1e-10
 #: Upper bound on inverse iterations (convergence takes 3 to 6 in practice).
 INVERSE_MAX_ITER = 30
 
-ArrayLike = Union[float, np.ndarray, list, tuple]
-_Coords = Tuple[Any, Any]
+ArrayLike: TypeAlias = float | np.ndarray | list | tuple
+_Coords = tuple[Any, Any]
 
 
-def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> Tuple[np.ndarray, np.ndarray, bool]:
+def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray, bool]:
     lon_a = np.asarray(lon, dtype=float)
     lat_a = np.asarray(lat, dtype=float)
     scalar = lon_a.ndim == 0 and lat_a.ndim == 0
@@ -105,7 +106,7 @@ def in_offset_area(lon: ArrayLike, lat: ArrayLike) -> Any:
     return bool(inside) if inside.ndim == 0 else inside
 
 
-def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GCJ-02 minus WGS84 (degrees) at WGS84 ``lon``, ``lat``, with no area test."""
     x = lon - 105.0
     y = lat - 35.0
@@ -133,19 +134,19 @@ def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarra
     return (np.degrees(d_lon / parallel_radius), np.degrees(d_lat / meridian_radius))
 
 
-def _gcj_forward(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _gcj_forward(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d_lon, d_lat = _gcj_offset(lon, lat)
     return lon + d_lon, lat + d_lat
 
 
-def _bd_forward(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _bd_forward(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GCJ-02 -> BD-09 rotation, with no area test."""
     r = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _X_PI)
     theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
     return r * np.cos(theta) + 0.0065, r * np.sin(theta) + 0.006
 
 
-def _bd_backward_approx(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _bd_backward_approx(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The usual one-step BD-09 -> GCJ-02 approximation (start of the iteration)."""
     x = lon - 0.0065
     y = lat - 0.006
@@ -155,12 +156,12 @@ def _bd_backward_approx(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, n
 
 
 def _invert(
-    forward: Callable[[np.ndarray, np.ndarray], Tuple[np.ndarray, np.ndarray]],
+    forward: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
     lon_t: np.ndarray,
     lat_t: np.ndarray,
     lon: np.ndarray,
     lat: np.ndarray,
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``forward(lon, lat) == (lon_t, lat_t)`` by fixed-point iteration.
 
     The offsets change slowly with position (their derivatives are of order
@@ -185,7 +186,7 @@ def _invert(
     return lon_f.reshape(lon.shape), lat_f.reshape(lat.shape)
 
 
-def _wgs_to_gcj(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _wgs_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inside = in_offset_area(lon, lat)
     out_lon, out_lat = lon.copy(), lat.copy()
     if np.any(inside):
@@ -193,7 +194,7 @@ def _wgs_to_gcj(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarra
     return out_lon, out_lat
 
 
-def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inside = in_offset_area(lon, lat)
     out_lon, out_lat = lon.copy(), lat.copy()
     if np.any(inside):
@@ -203,7 +204,7 @@ def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarra
     return out_lon, out_lat
 
 
-def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inside = in_offset_area(lon, lat)
     out_lon, out_lat = lon.copy(), lat.copy()
     if np.any(inside):
@@ -211,7 +212,7 @@ def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray
     return out_lon, out_lat
 
 
-def _bd_to_gcj(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _bd_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inside = in_offset_area(lon, lat)
     out_lon, out_lat = lon.copy(), lat.copy()
     if np.any(inside):

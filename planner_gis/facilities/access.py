@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Optional
+from typing import Any
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -32,12 +33,12 @@ def _ring_points(ring: shapely.Geometry, spacing: float) -> np.ndarray:
 
 def facility_access_points(
     facilities: gpd.GeoDataFrame,
-    catalogue: Optional[pd.DataFrame] = None,
+    catalogue: pd.DataFrame | None = None,
     category_column: str = "category",
-    entrances: Optional[gpd.GeoDataFrame] = None,
+    entrances: gpd.GeoDataFrame | None = None,
     spacing: float = 50.0,
     entrance_tolerance: float = 5.0,
-    id_column: Optional[str] = None,
+    id_column: str | None = None,
     nest: bool = True,
     metric_crs: Any = None,
     unknown: str = "raise",
@@ -191,8 +192,8 @@ def _lower_rungs(cat: pd.DataFrame) -> dict[str, list[str]]:
     return lower
 
 
-def _entrance_finder(entrances: Optional[gpd.GeoDataFrame], crs: Any,
-                     tolerance: float) -> Optional[Callable[[Any], list]]:
+def _entrance_finder(entrances: gpd.GeoDataFrame | None, crs: Any,
+                     tolerance: float) -> Callable[[Any], list] | None:
     """A function giving the entrance points within ``tolerance`` of a ring (None without entrances)."""
     if entrances is None or not len(entrances):
         return None
@@ -209,7 +210,7 @@ def _entrance_finder(entrances: Optional[gpd.GeoDataFrame], crs: Any,
     return find
 
 
-def _access_of(g: Any, spacing: float, finder: Optional[Callable[[Any], list]]) -> tuple[str, list, bool]:
+def _access_of(g: Any, spacing: float, finder: Callable[[Any], list] | None) -> tuple[str, list, bool]:
     """``(access kind, points, polygonal)`` of one facility geometry (see :func:`facility_access_points`)."""
     tid = shapely.get_type_id(g)
     if tid in (0, 4):  # Point, MultiPoint

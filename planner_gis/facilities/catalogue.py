@@ -55,7 +55,6 @@ import math
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import pandas as pd
@@ -92,8 +91,8 @@ def default_catalogue_path() -> Path:
     return Path(str(resources.files("planner_gis") / "data" / "catalogue.csv"))
 
 
-def load_catalogue(path: Optional[PathLike] = None) -> pd.DataFrame:
-    """Read and validate a facility catalogue CSV.
+def load_catalogue(path: PathLike | None = None) -> pd.DataFrame:
+    r"""Read and validate a facility catalogue CSV.
 
     Parameters
     ----------
@@ -127,8 +126,8 @@ def load_catalogue(path: Optional[PathLike] = None) -> pd.DataFrame:
     >>> import tempfile, pathlib
     >>> bad = pathlib.Path(tempfile.mkdtemp()) / "cat.csv"
     >>> _ = bad.write_text(
-    ...     "category,name_zh,name_en,tier_min,threshold_m,min_area_ha,osm_tags,poi_types\\n"
-    ...     "school,小学,School,20,500,,amenity=school,\\n", encoding="utf-8")
+    ...     "category,name_zh,name_en,tier_min,threshold_m,min_area_ha,osm_tags,poi_types\n"
+    ...     "school,小学,School,20,500,,amenity=school,\n", encoding="utf-8")
     >>> load_catalogue(bad)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -216,7 +215,7 @@ def _min_area(text: str, where: str) -> float:
     return area
 
 
-def check_catalogue(catalogue: Optional[pd.DataFrame]) -> pd.DataFrame:
+def check_catalogue(catalogue: pd.DataFrame | None) -> pd.DataFrame:
     """The catalogue (the shipped one if None), refused if it is not a loaded catalogue table."""
     catalogue = load_catalogue() if catalogue is None else catalogue
     if not isinstance(catalogue, pd.DataFrame) or any(c not in catalogue.columns for c in REQUIRED_COLUMNS):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional, Union
 
 import geopandas as gpd
 import numpy as np
@@ -23,7 +22,7 @@ from .catalogue import check_catalogue
 from .rules import ladders, parse_osm_tags, pick_category
 
 
-def _tag_values(gdf: pd.DataFrame, key: str, parsed_tags: Optional[list]) -> pd.Series:
+def _tag_values(gdf: pd.DataFrame, key: str, parsed_tags: list | None) -> pd.Series:
     """Values of OSM tag ``key`` per feature: the column if present, else the ``tags`` JSON."""
     if key in gdf.columns:
         col = gdf[key]
@@ -41,7 +40,7 @@ def _tag_values(gdf: pd.DataFrame, key: str, parsed_tags: Optional[list]) -> pd.
 
 
 
-def _parse_tags_column(gdf: pd.DataFrame) -> Optional[list]:
+def _parse_tags_column(gdf: pd.DataFrame) -> list | None:
     """The ``tags`` column of pyrosm features as dicts (None where not a JSON object; None without the column)."""
     if "tags" not in gdf.columns:
         return None
@@ -71,7 +70,7 @@ def _cond_mask(values: pd.Series, op: str, value: str) -> np.ndarray:
     return present & values.fillna("").str.contains(value, regex=True).to_numpy()
 
 
-def classify_osm(gdf: pd.DataFrame, catalogue: Optional[pd.DataFrame] = None) -> pd.Series:
+def classify_osm(gdf: pd.DataFrame, catalogue: pd.DataFrame | None = None) -> pd.Series:
     """Category of each OpenStreetMap feature, from its tags.
 
     Tags are read from columns named after the keys (as pyrosm's ``get_pois``
@@ -149,7 +148,7 @@ def classify_osm(gdf: pd.DataFrame, catalogue: Optional[pd.DataFrame] = None) ->
 
 
 
-def osm_filter(catalogue: Optional[pd.DataFrame] = None) -> dict[str, Union[bool, list[str]]]:
+def osm_filter(catalogue: pd.DataFrame | None = None) -> dict[str, bool | list[str]]:
     """The pyrosm ``custom_filter`` that fetches every feature the catalogue can classify.
 
     The first condition of each ``osm_tags`` alternative names the key to ask
@@ -161,7 +160,7 @@ def osm_filter(catalogue: Optional[pd.DataFrame] = None) -> dict[str, Union[bool
     (['arts_centre', 'childcare', 'clinic'], ['fitness_centre', 'fitness_station'])
     """
     cat = check_catalogue(catalogue)
-    wanted: dict[str, Union[bool, set]] = {}
+    wanted: dict[str, bool | set] = {}
     for text in cat["osm_tags"]:
         for alt in parse_osm_tags(text):
             key, op, value = alt[0]
@@ -172,7 +171,7 @@ def osm_filter(catalogue: Optional[pd.DataFrame] = None) -> dict[str, Union[bool
     return {k: (True if v is True else sorted(v)) for k, v in sorted(wanted.items())}
 
 
-def osm_facilities(path: PathLike, catalogue: Optional[pd.DataFrame] = None) -> gpd.GeoDataFrame:
+def osm_facilities(path: PathLike, catalogue: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """Facilities of an OpenStreetMap extract (``.osm.pbf``), classified by the catalogue.
 
     Reads the features :func:`osm_filter` asks for with pyrosm's ``get_pois``,

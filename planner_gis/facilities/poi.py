@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -20,10 +19,10 @@ def _split_type(t: str) -> list[str]:
 
 
 def classify_poi_types(
-    types: Union[pd.Series, Sequence[Optional[str]]],
-    catalogue: Optional[pd.DataFrame] = None,
-    names: Optional[Union[pd.Series, Sequence[Optional[str]]]] = None,
-    areas_ha: Optional[Union[pd.Series, Sequence[Optional[float]]]] = None,
+    types: pd.Series | Sequence[str | None],
+    catalogue: pd.DataFrame | None = None,
+    names: pd.Series | Sequence[str | None] | None = None,
+    areas_ha: pd.Series | Sequence[float | None] | None = None,
 ) -> pd.Series:
     """Category of each Amap / Baidu POI from its type string (longest-prefix match).
 
@@ -67,7 +66,6 @@ def classify_poi_types(
     cat = cat.assign(_rule=cat["poi_types"].str.replace(r"\s+", "", regex=True))
     index = types.index if isinstance(types, pd.Series) else None
     tlist = list(types)
-    n = len(tlist)
     prefixes = [[_split_type(p) for p in split_list(t)] for t in cat["poi_types"]]
     keywords = [split_list(k) for k in cat["name_keywords"]] if "name_keywords" in cat else [[]] * len(cat)
 
@@ -116,7 +114,7 @@ def _keyword_scores(scores: np.ndarray, names: list, keywords: list) -> None:
                 scores[i, j] = max(hits)
 
 
-def _apply_areas(scores: np.ndarray, ladder: dict, areas_ha: Optional[Sequence]) -> None:
+def _apply_areas(scores: np.ndarray, ladder: dict, areas_ha: Sequence | None) -> None:
     """Drop ladder rungs a POI's area is too small for (no area: only the lowest rung), in place."""
     n = len(scores)
     if areas_ha is None:

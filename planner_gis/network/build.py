@@ -17,7 +17,7 @@ Network model
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -52,8 +52,8 @@ def build_network(
     lines: gpd.GeoDataFrame,
     metric_crs: Any = None,
     drop_disconnected: bool = False,
-    min_component_nodes: Optional[int] = None,
-    progress: Optional[ProgressCallback] = None,
+    min_component_nodes: int | None = None,
+    progress: ProgressCallback | None = None,
     what: str = "walking network layer",
 ) -> WalkNetwork:
     """Build a :class:`WalkNetwork` from a layer of lines.
@@ -156,7 +156,7 @@ def _line_coordinates(lines: gpd.GeoDataFrame, metric: CRS, what: str) -> tuple[
 
 
 def _segments(coords: np.ndarray, part: np.ndarray,
-              progress: Optional[ProgressCallback]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+              progress: ProgressCallback | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Shared nodes and the edges between consecutive vertices: ``(node_xy, u, v, zero-length, duplicates)``."""
     keys = np.round(coords / VERTEX_TOLERANCE).astype(np.int64)
     rows, vid = _node_ids(keys)
@@ -184,7 +184,7 @@ def _segments(coords: np.ndarray, part: np.ndarray,
     return node_xy, u, v, n_zero, n_dup
 
 
-def _drop_disconnected(net: WalkNetwork, min_component_nodes: Optional[int], summary: dict) -> WalkNetwork:
+def _drop_disconnected(net: WalkNetwork, min_component_nodes: int | None, summary: dict) -> WalkNetwork:
     """The network without the pieces not connected to the largest one (nor of ``min_component_nodes``)."""
     sizes = np.bincount(net.component)
     keep_comp = np.zeros(len(sizes), dtype=bool)

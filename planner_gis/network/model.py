@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -81,8 +81,8 @@ class WalkNetwork:
         node_xy: np.ndarray,
         edge_u: np.ndarray,
         edge_v: np.ndarray,
-        edge_length: Optional[np.ndarray] = None,
-        summary: Optional[dict] = None,
+        edge_length: np.ndarray | None = None,
+        summary: dict | None = None,
     ):
         crs = CRS.from_user_input(crs)
         if not is_metric(crs):
@@ -140,6 +140,7 @@ class WalkNetwork:
         return len(self.edge_u)
 
     def __repr__(self) -> str:
+        """Sizes, pieces and CRS of the network."""
         return (f"WalkNetwork({self.n_nodes} nodes, {self.n_edges} edges, "
                 f"{self.n_components} pieces, {crs_label(self.crs)})")
 
@@ -197,7 +198,7 @@ class WalkNetwork:
             geometry=self.edge_geometry, crs=self.crs,
         )
 
-    def equals(self, other: "WalkNetwork") -> bool:
+    def equals(self, other: WalkNetwork) -> bool:
         """True if both networks have the same CRS, nodes and edges."""
         return bool(
             self.crs == other.crs

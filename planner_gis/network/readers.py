@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import geopandas as gpd
 import shapely
@@ -75,7 +75,7 @@ def read_network(
     path: PathLike,
     metric_crs: Any = None,
     drop_disconnected: bool = False,
-    progress: Optional[ProgressCallback] = None,
+    progress: ProgressCallback | None = None,
     **kwargs: Any,
 ) -> WalkNetwork:
     """Read a walking network from a file.

@@ -10,7 +10,7 @@ as squares around their points (:func:`origin_cells`).
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Optional
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,7 +18,7 @@ import shapely
 from pyproj import CRS
 
 
-def origin_cell_size(population: gpd.GeoDataFrame, cell_size: Optional[float]) -> tuple[float, float]:
+def origin_cell_size(population: gpd.GeoDataFrame, cell_size: float | None) -> tuple[float, float]:
     """Width and height (m) of the square drawn for a point origin: ``cell_size``, the layer's, else 100 m."""
     if cell_size is not None:
         return float(cell_size), float(cell_size)
@@ -26,7 +26,7 @@ def origin_cell_size(population: gpd.GeoDataFrame, cell_size: Optional[float]) -
     return float(w), float(h)
 
 
-def origin_cells(population: gpd.GeoDataFrame, cell_size: Optional[float]) -> np.ndarray:
+def origin_cells(population: gpd.GeoDataFrame, cell_size: float | None) -> np.ndarray:
     """Polygons drawn for population origins: polygons as given, points as square cells."""
     geoms = np.asarray(population.geometry.values, dtype=object)
     out = geoms.copy()
@@ -38,7 +38,7 @@ def origin_cells(population: gpd.GeoDataFrame, cell_size: Optional[float]) -> np
     return out
 
 
-def raster_cells(population: gpd.GeoDataFrame, crs: CRS, xy: np.ndarray) -> Optional[tuple]:
+def raster_cells(population: gpd.GeoDataFrame, crs: CRS, xy: np.ndarray) -> tuple | None:
     """``(row, col, transform, transformer)`` of raster origins, or None.
 
     Needs ``attrs["raster_grid"]`` and integer ``row``/``col`` columns (see
@@ -80,7 +80,7 @@ def raster_cells(population: gpd.GeoDataFrame, crs: CRS, xy: np.ndarray) -> Opti
 
 
 def cell_lattice(xy: np.ndarray, w: float, h: float,
-                 tol: float = 1e-3) -> Optional[tuple[np.ndarray, np.ndarray, float, float]]:
+                 tol: float = 1e-3) -> tuple[np.ndarray, np.ndarray, float, float] | None:
     """Column/row numbers of points that are the centres of one ``w`` x ``h`` grid.
 
     Returns ``(i, j, x0, y0)`` with ``x = x0 + i * w`` and ``y = y0 + j * h``

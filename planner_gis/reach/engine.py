@@ -41,7 +41,7 @@ street:
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -92,7 +92,7 @@ def _subset(s: Snapped, idx: np.ndarray) -> Snapped:
     return Snapped(s.edge[idx], s.offset[idx], s.distance[idx], s.xy[idx])
 
 
-def _same_edge_pairs(dest: Snapped, src: Snapped, n_edges: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
+def _same_edge_pairs(dest: Snapped, src: Snapped, n_edges: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """All (dest index, src index) pairs of reachable points snapped to the same edge."""
     sok = np.flatnonzero(src.edge >= 0)
     if len(sok) == 0:
@@ -142,7 +142,7 @@ def distances_from_nodes(net: WalkNetwork, node_dist: np.ndarray, dest: Snapped)
 
 
 def _from_nodes_into(net: WalkNetwork, node_dist: np.ndarray, dest: Snapped, out: np.ndarray,
-                     tmp: Optional[np.ndarray] = None) -> np.ndarray:
+                     tmp: np.ndarray | None = None) -> np.ndarray:
     """:func:`distances_from_nodes` written into ``out`` (``tmp``: scratch of the same length)."""
     u, v, cu, cv = _ends(net, dest)
     # gathers straight into preallocated buffers: no fresh 8 MB arrays per category
@@ -159,8 +159,8 @@ def nearest_from_snapped(
     dest: Snapped,
     src: Snapped,
     limit: float = np.inf,
-    graph: Optional[csr_matrix] = None,
-    sources: Optional[np.ndarray] = None,
+    graph: csr_matrix | None = None,
+    sources: np.ndarray | None = None,
 ) -> np.ndarray:
     """Distance from every snapped ``dest`` point to its nearest ``src`` point.
 
@@ -185,8 +185,8 @@ def nearest_from_snapped(
 
 
 def nearest_into(net: WalkNetwork, dest: Snapped, src: Snapped, limit: float,
-                  graph: Optional[csr_matrix], sources: Optional[np.ndarray],
-                  out: np.ndarray, tmp: Optional[np.ndarray] = None) -> np.ndarray:
+                  graph: csr_matrix | None, sources: np.ndarray | None,
+                  out: np.ndarray, tmp: np.ndarray | None = None) -> np.ndarray:
     """:func:`nearest_from_snapped` written into ``out`` (e.g. a row of a preallocated block)."""
     if graph is None:
         graph = source_graph(net, src)
@@ -224,7 +224,7 @@ def nearest_distance(
     origins_xy: np.ndarray,
     facilities_xy: np.ndarray,
     max_snap: float = 200.0,
-    cutoff: Optional[float] = None,
+    cutoff: float | None = None,
 ) -> np.ndarray:
     """Per origin, the walking distance to the nearest facility (distance contract).
 
@@ -262,7 +262,7 @@ def count_from_snapped(
     dest: Snapped,
     src: Snapped,
     threshold: float,
-    progress: Optional[ProgressCallback] = None,
+    progress: ProgressCallback | None = None,
 ) -> np.ndarray:
     """Per ``dest`` point, how many ``src`` points are within ``threshold`` (snapped inputs)."""
     n = net.n_nodes
@@ -319,7 +319,7 @@ def count_within(
     facilities_xy: np.ndarray,
     threshold: float,
     max_snap: float = 200.0,
-    progress: Optional[ProgressCallback] = None,
+    progress: ProgressCallback | None = None,
 ) -> np.ndarray:
     """Per origin, the number of facilities within walking distance ``threshold``.
 

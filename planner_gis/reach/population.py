@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -149,7 +149,7 @@ def population_weights(gdf: gpd.GeoDataFrame, column: str) -> np.ndarray:
 
 
 def read_population(
-    source: Union[PathLike, gpd.GeoDataFrame], column: str = "population", metric_crs: Any = None
+    source: PathLike | gpd.GeoDataFrame, column: str = "population", metric_crs: Any = None
 ) -> gpd.GeoDataFrame:
     """Population origins from a raster file (one per populated cell) or a point/polygon layer.
 

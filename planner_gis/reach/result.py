@@ -8,7 +8,6 @@ unreachable records, and returns a :class:`ReachResult`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import geopandas as gpd
 import numpy as np
@@ -110,11 +109,11 @@ def compute_coverage(
     population_column: str = "population",
     zone_id: str = "unit_id",
     max_snap: float = 200.0,
-    teams: Optional[pd.DataFrame] = None,
-    progress: Optional[ProgressCallback] = None,
+    teams: pd.DataFrame | None = None,
+    progress: ProgressCallback | None = None,
     underserved: bool = True,
-    cell_size: Optional[float] = None,
-    distance_limit: Optional[float] = None,
+    cell_size: float | None = None,
+    distance_limit: float | None = None,
 ) -> ReachResult:
     """Population covered by each facility category, per unit and living-circle tier.
 
@@ -233,7 +232,7 @@ def _known_facilities(facilities: gpd.GeoDataFrame, category_column: str,
 
 
 def _distances(net: WalkNetwork, o_snap: Snapped, f_snap: Snapped, fcat: np.ndarray, cat: pd.DataFrame,
-               distance_limit: Optional[float], progress: Optional[ProgressCallback]) -> np.ndarray:
+               distance_limit: float | None, progress: ProgressCallback | None) -> np.ndarray:
     """Distance from every origin to the nearest facility of each category: (categories x origins)."""
     graph = source_graph(net, f_snap)
     n_cat = len(cat)
@@ -286,7 +285,7 @@ def _coverage_table(cat: pd.DataFrame, covered: np.ndarray, weights: np.ndarray,
     return coverage
 
 
-def _teams_per_unit(teams: Optional[pd.DataFrame]) -> Optional[pd.DataFrame]:
+def _teams_per_unit(teams: pd.DataFrame | None) -> pd.DataFrame | None:
     """``team_id`` (and ``team_name``) per unit id, several teams joined by "; "; None without teams."""
     if teams is None:
         return None
@@ -300,7 +299,7 @@ def _teams_per_unit(teams: Optional[pd.DataFrame]) -> Optional[pd.DataFrame]:
         lambda s: "; ".join(sorted({str(x) for x in s if pd.notna(x) and str(x) != ""})))
 
 
-def _with_teams(under: gpd.GeoDataFrame, team_of: Optional[pd.DataFrame]) -> gpd.GeoDataFrame:
+def _with_teams(under: gpd.GeoDataFrame, team_of: pd.DataFrame | None) -> gpd.GeoDataFrame:
     """The underserved areas with the ``team_id`` and ``team_name`` of their unit."""
     if team_of is not None:
         key = under["unit_id"].astype(str)

@@ -9,7 +9,8 @@ united as polygons.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +26,7 @@ UNDERSERVED_COLUMNS = ["unit_id", "category", "tier_min", "threshold_m", "popula
 
 
 def cell_drawer(population: gpd.GeoDataFrame, xy: np.ndarray, crs: CRS,
-                cell_size: Optional[float]) -> tuple[Callable[[np.ndarray], Any], bool]:
+                cell_size: float | None) -> tuple[Callable[[np.ndarray], Any], bool]:
     """A function drawing the union of the cells of origins ``idx``, and whether it traces rasters.
 
     Point origins on one metric lattice are traced on it; a raster in another
@@ -57,8 +58,8 @@ def underserved_areas(
     weights: np.ndarray,
     membership: tuple[np.ndarray, np.ndarray],
     crs: CRS,
-    cell_size: Optional[float] = None,
-    progress: Optional[ProgressCallback] = None,
+    cell_size: float | None = None,
+    progress: ProgressCallback | None = None,
 ) -> gpd.GeoDataFrame:
     """Uncovered population cells dissolved per unit and category.
 

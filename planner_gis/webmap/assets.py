@@ -61,7 +61,7 @@ def leaflet_assets() -> tuple:
     js = re.sub(r"//# sourceMappingURL=\S*\s*$", "", js)
     css = (base / "leaflet.css").read_text(encoding="utf-8")
 
-    def _data_uri(match: "re.Match[str]") -> str:
+    def _data_uri(match: re.Match[str]) -> str:
         img = base / match.group(1)
         data = base64.b64encode(img.read_bytes()).decode("ascii")
         return f"url(data:image/png;base64,{data})"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional, Union
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -27,7 +27,15 @@ from .page import (
     outline_attribution,
 )
 from .simplify import simplify_for_display
-from .symbology import GAP_COLOR, HIGHLIGHT, OTHER_STATUS_COLOR, OVERLAP_COLOR, OVERLAY_COLOR, STATUS_STYLES, legend_html
+from .symbology import (
+    GAP_COLOR,
+    HIGHLIGHT,
+    OTHER_STATUS_COLOR,
+    OVERLAP_COLOR,
+    OVERLAY_COLOR,
+    STATUS_STYLES,
+    legend_html,
+)
 
 _UNIT_TYPE_LABELS = {
     "street": "街道 street", "township": "乡 township", "town": "镇 town",
@@ -64,19 +72,19 @@ OPTIONAL_UNIT_COLUMNS = ("unit_type", "level", "team_ids", "team_names", "roles"
 
 def audit_map(
     result_or_units: Any,
-    findings: Optional[gpd.GeoDataFrame] = None,
+    findings: gpd.GeoDataFrame | None = None,
     *,
-    outline: Optional[gpd.GeoDataFrame] = None,
-    title: Optional[str] = "责任规划师覆盖审查 Responsibility planner coverage audit",
-    tiles: Optional[str] = None,
-    tiles_attribution: Optional[str] = None,
-    attribution: Union[str, Sequence[str], None] = None,
-    note: Optional[str] = None,
-    review_number: Optional[str] = None,
+    outline: gpd.GeoDataFrame | None = None,
+    title: str | None = "责任规划师覆盖审查 Responsibility planner coverage audit",
+    tiles: str | None = None,
+    tiles_attribution: str | None = None,
+    attribution: str | Sequence[str] | None = None,
+    note: str | None = None,
+    review_number: str | None = None,
     simplify_m: float = 10.0,
     metric_crs: Any = None,
     m: Any = None,
-    options: Optional[MapOptions] = None,
+    options: MapOptions | None = None,
 ):
     """Build a web map of an audit: units coloured by status, overlays and boundary findings.
 
@@ -172,7 +180,7 @@ def audit_map(
 
 
 def _units_and_findings(result_or_units: Any,
-                        findings: Optional[gpd.GeoDataFrame]) -> tuple[gpd.GeoDataFrame, Optional[gpd.GeoDataFrame]]:
+                        findings: gpd.GeoDataFrame | None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
     """The units (checked, a copy with every optional column) and the findings to draw."""
     if hasattr(result_or_units, "units"):
         units = result_or_units.units
@@ -230,7 +238,7 @@ def _add_units(m, shown: gpd.GeoDataFrame, is_overlay: pd.Series) -> bool:
     return bool(len(over))
 
 
-def _add_findings(m, findings: Optional[gpd.GeoDataFrame], opts: MapOptions) -> list:
+def _add_findings(m, findings: gpd.GeoDataFrame | None, opts: MapOptions) -> list:
     """Boundary gaps and overlaps with a polygon, one layer each; their legend items."""
     drawn: list = []
     if not (findings is not None and len(findings) and "kind" in findings.columns

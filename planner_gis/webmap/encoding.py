@@ -197,7 +197,7 @@ def split_text(text: str) -> list:
 
 
 def js_literal(value: Any) -> str:
-    """JSON for inline script that no data can break out of.
+    r"""JSON for inline script that no data can break out of.
 
     ``<``, ``>`` and ``&`` are escaped so no string can close the script, and
     a ``{`` followed by ``{``, ``%`` or ``#`` (only possible inside strings)
@@ -205,7 +205,7 @@ def js_literal(value: Any) -> str:
     Jinja template.
 
     >>> js_literal({"a": "</script>{{x}}{%y"})
-    '{"a":"\\\\u003c/script\\\\u003e\\\\u007b{x}}\\\\u007b%y"}'
+    '{"a":"\\u003c/script\\u003e\\u007b{x}}\\u007b%y"}'
     """
     text = (json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -15,7 +15,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -87,16 +87,16 @@ class MapOptions:
     ('京S(2024)001号', 0.0)
     """
 
-    tiles: Optional[str] = None
-    tiles_attribution: Optional[str] = None
-    attribution: Union[str, Sequence[str], None] = None
-    note: Optional[str] = None
-    review_number: Optional[str] = None
+    tiles: str | None = None
+    tiles_attribution: str | None = None
+    attribution: str | Sequence[str] | None = None
+    note: str | None = None
+    review_number: str | None = None
     simplify_m: float = 10.0
     metric_crs: Any = None
 
 
-def merge_options(options: Optional[MapOptions], **keywords: Any) -> MapOptions:
+def merge_options(options: MapOptions | None, **keywords: Any) -> MapOptions:
     """``options`` (default :class:`MapOptions`) with the keywords that differ from their default put in."""
     defaults = MapOptions()
     changed = {k: v for k, v in keywords.items() if v is not getattr(defaults, k) and v != getattr(defaults, k)}
@@ -115,7 +115,8 @@ def _elements():
     return elements
 
 
-def check_tiles(tiles: Optional[str]) -> None:
+def check_tiles(tiles: str | None) -> None:
+    """Refuse a ``tiles`` value that is not a tile URL template with ``{z}``, ``{x}`` and ``{y}``."""
     if tiles is None:
         return
     if not isinstance(tiles, str) or not all(k in tiles for k in _TEMPLATE_KEYS):
@@ -127,7 +128,7 @@ def check_tiles(tiles: Optional[str]) -> None:
 
 
 
-def new_map(bounds_wgs84: Sequence[float], title: Optional[str], options: MapOptions):
+def new_map(bounds_wgs84: Sequence[float], title: str | None, options: MapOptions):
     """An empty map fitted to ``bounds_wgs84`` with the page's scaffolding, basemap and title."""
     folium = _folium()
     el = _elements()
@@ -169,7 +170,7 @@ def prepare_page(m) -> None:
     m.add_child(el.TextStore(), name=TEXT_STORE)
 
 
-def map_for(m, bounds_gdf: gpd.GeoDataFrame, title: Optional[str], options: MapOptions):
+def map_for(m, bounds_gdf: gpd.GeoDataFrame, title: str | None, options: MapOptions):
     """``m`` prepared for more layers, or a new map fitted to ``bounds_gdf`` when ``m`` is None."""
     if m is not None:
         prepare_page(m)
@@ -239,7 +240,7 @@ def add_layer_control(m) -> None:
     folium.LayerControl(collapsed=len(layer_names(m)) > 10).add_to(m)
 
 
-def is_demo(*frames: Optional[pd.DataFrame]) -> bool:
+def is_demo(*frames: pd.DataFrame | None) -> bool:
     """True if a ``geometry_quality``, ``data_quality`` or ``source`` column says schematic or synthetic."""
     for f in frames:
         if f is None:
@@ -252,7 +253,7 @@ def is_demo(*frames: Optional[pd.DataFrame]) -> bool:
     return False
 
 
-def outline_attribution(outline: Optional[gpd.GeoDataFrame]) -> list:
+def outline_attribution(outline: gpd.GeoDataFrame | None) -> list:
     """The ODbL attribution when the outline's ``source``/``attribution`` mentions OpenStreetMap."""
     if outline is None:
         return []
@@ -262,7 +263,7 @@ def outline_attribution(outline: Optional[gpd.GeoDataFrame]) -> list:
     return []
 
 
-def add_outline(m, outline: Optional[gpd.GeoDataFrame], options: MapOptions) -> None:
+def add_outline(m, outline: gpd.GeoDataFrame | None, options: MapOptions) -> None:
     """Draw the district outline (dashed, not interactive)."""
     if outline is None or len(outline) == 0:
         return
@@ -283,7 +284,7 @@ def check_frame(gdf: gpd.GeoDataFrame, what: str) -> None:
         require_crs(gdf, what)
 
 
-def as_list(value: Union[str, Sequence[str], None]) -> list:
+def as_list(value: str | Sequence[str] | None) -> list:
     """``value`` as a list of strings (one string is one item)."""
     if value is None:
         return []
@@ -327,7 +328,7 @@ def map_html(m) -> str:
     return m.get_root().render()
 
 
-def save_map(m, path: PathLike, inputs: Iterable[Optional[PathLike]] = ()) -> Path:
+def save_map(m, path: PathLike, inputs: Iterable[PathLike | None] = ()) -> Path:
     """Save a map as one self-contained UTF-8 HTML file, atomically.
 
     Parameters
@@ -365,7 +366,7 @@ def save_map(m, path: PathLike, inputs: Iterable[Optional[PathLike]] = ()) -> Pa
     >>> save_map(audit_map(u), d / "map.html", inputs=[d / "map.html"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    planner_gis.errors.OutputError: output ... would overwrite the input .... Fix: choose another output folder or file name
+    planner_gis.errors.OutputError: output ... would overwrite the input .... Fix: choose another output folder ...
     """
     target = Path(path)
     if target.is_dir():

@@ -11,7 +11,8 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from typing import Any, Callable, Optional, Union
+from typing import Any
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -82,7 +83,7 @@ def _fmt_num(value: Any) -> str:
     return f"{v:,.0f}"
 
 
-def _tier_key(category: Any) -> Optional[int]:
+def _tier_key(category: Any) -> int | None:
     """Minutes of a tier selector such as 15, "15", "15min", "15分钟"; else None.
 
     >>> _tier_key("15min"), _tier_key(10), _tier_key("park")
@@ -96,21 +97,21 @@ def _tier_key(category: Any) -> Optional[int]:
 
 def reach_map(
     coverage_units: gpd.GeoDataFrame,
-    underserved: Optional[gpd.GeoDataFrame] = None,
-    isochrones: Optional[gpd.GeoDataFrame] = None,
+    underserved: gpd.GeoDataFrame | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
     category: Any = None,
     *,
-    outline: Optional[gpd.GeoDataFrame] = None,
-    title: Optional[str] = "15分钟生活圈可达性 15-minute living circle reach",
-    tiles: Optional[str] = None,
-    tiles_attribution: Optional[str] = None,
-    attribution: Union[str, Sequence[str], None] = None,
-    note: Optional[str] = None,
-    review_number: Optional[str] = None,
+    outline: gpd.GeoDataFrame | None = None,
+    title: str | None = "15分钟生活圈可达性 15-minute living circle reach",
+    tiles: str | None = None,
+    tiles_attribution: str | None = None,
+    attribution: str | Sequence[str] | None = None,
+    note: str | None = None,
+    review_number: str | None = None,
     simplify_m: float = 10.0,
     metric_crs: Any = None,
     m: Any = None,
-    options: Optional[MapOptions] = None,
+    options: MapOptions | None = None,
 ):
     """Build a choropleth web map of the population share within reach, per category.
 
@@ -224,7 +225,7 @@ def _shown_key(category: Any, categories: list, plain: list, tiers: list) -> tup
         if not categories:
             raise InputError("reach coverage has no rows", fix=_FIX)
         return ("category", (plain or categories)[0])
-    if str(category) in categories and str(category) not in ("tier_%d" % t for t in tiers):
+    if str(category) in categories and str(category) not in (f"tier_{t}" for t in tiers):
         return ("category", str(category))
     if re.fullmatch(r"tier_\d+", str(category)) and int(str(category)[5:]) in tiers:
         return ("category", str(category))
@@ -237,7 +238,7 @@ def _shown_key(category: Any, categories: list, plain: list, tiers: list) -> tup
     )
 
 
-def _unit_groups(cov: gpd.GeoDataFrame) -> Optional[np.ndarray]:
+def _unit_groups(cov: gpd.GeoDataFrame) -> np.ndarray | None:
     """Coverage groups of the units for simplification (levels, or management areas apart)."""
     if "level" in cov.columns:
         return cov.drop_duplicates("unit_id")["level"].astype(str).to_numpy()
@@ -362,8 +363,8 @@ def _isochrones_per_category(isochrones: gpd.GeoDataFrame, cov: gpd.GeoDataFrame
     return iso
 
 
-def _add_isochrones(m: Any, isochrones: Optional[gpd.GeoDataFrame], cov: gpd.GeoDataFrame, opts: MapOptions,
-                    labels_of: Callable[[str], list]) -> Optional[tuple]:
+def _add_isochrones(m: Any, isochrones: gpd.GeoDataFrame | None, cov: gpd.GeoDataFrame, opts: MapOptions,
+                    labels_of: Callable[[str], list]) -> tuple | None:
     """The isochrones overlay, following the choropleth shown; ``(group, members)`` or None."""
     if isochrones is None or not len(isochrones):
         return None
@@ -385,8 +386,8 @@ def _add_isochrones(m: Any, isochrones: Optional[gpd.GeoDataFrame], cov: gpd.Geo
     return group.get_name(), members
 
 
-def _add_underserved(m: Any, underserved: Optional[gpd.GeoDataFrame], opts: MapOptions,
-                     layers: _Choropleths) -> Optional[tuple]:
+def _add_underserved(m: Any, underserved: gpd.GeoDataFrame | None, opts: MapOptions,
+                     layers: _Choropleths) -> tuple | None:
     """The underserved overlay, following the choropleth shown; ``(group, members)`` or None."""
     if underserved is None or not len(underserved):
         return None
@@ -430,10 +431,11 @@ def _js_string(text: str) -> str:
 
 def _follow_script(follow: Sequence[tuple], initial: str) -> str:
     """Page code that keeps each overlay group filled with the members of the choropleth shown."""
-    groups = ",".join(
-        "{group: %s, members: {%s}}" % (
-            group, ",".join("%s: [%s]" % (_js_string(label), ",".join(names)) for label, names in members.items()))
-        for group, members in follow)
+    def spec(group: str, members: dict) -> str:
+        listed = ",".join(f"{_js_string(label)}: [{','.join(names)}]" for label, names in members.items())
+        return f"{{group: {group}, members: {{{listed}}}}}"
+
+    groups = ",".join(spec(group, members) for group, members in follow)
     return f"pgFollow(__PG_MAP__, [{groups}], {_js_string(initial)});"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,7 +27,7 @@ def simplify_for_display(
     tolerance_m: float = 10.0,
     metric_crs: Any = None,
     what: str = "layer",
-    groups: Optional[Sequence[Any]] = None,
+    groups: Sequence[Any] | None = None,
     as_coverage: bool = True,
 ) -> gpd.GeoDataFrame:
     """Simplify polygons for display, keeping shared edges shared; return WGS84 lon/lat.
@@ -146,7 +146,7 @@ def fill_small_holes(gdf: gpd.GeoDataFrame, min_area_m2: float, metric_crs: Any)
 ISOCHRONE_MIN_HOLE_M2 = 40000.0
 
 
-def infer_cell_size(gdf: gpd.GeoDataFrame, metric_crs: Any = None) -> Optional[float]:
+def infer_cell_size(gdf: gpd.GeoDataFrame, metric_crs: Any = None) -> float | None:
     """Cell size (m) of polygons traced from a grid, such as underserved areas; None if not gridded.
 
     Uses ``gdf.attrs["cell_size"]`` when the reach engine set it (a number or

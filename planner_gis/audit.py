@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 
 import geopandas as gpd
 import numpy as np
@@ -47,6 +46,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .constants import PathLike
 from .crs import choose_metric_crs, crs_label, require_crs
 from .errors import InputError
 from .io import read_vector
@@ -133,10 +133,10 @@ def _join(values) -> str:
 
 
 def audit(
-    zones: str | os.PathLike | gpd.GeoDataFrame,
-    registry: str | os.PathLike | pd.DataFrame,
+    zones: PathLike | gpd.GeoDataFrame,
+    registry: PathLike | pd.DataFrame,
     as_of: str | dt.date | None = None,
-    outline: str | os.PathLike | gpd.GeoDataFrame | None = None,
+    outline: PathLike | gpd.GeoDataFrame | None = None,
     expiring_days: int = 90,
     max_units: int = 3,
     min_area: float = 100.0,

@@ -103,13 +103,15 @@ def merge_options(options: MapOptions | None, **keywords: Any) -> MapOptions:
     return dataclasses.replace(options if options is not None else defaults, **changed)
 
 
-def _folium():
-    import folium  # late import: keep `import planner_gis` light
+def folium_module():
+    """The folium module, imported when a map is built (``import planner_gis`` stays light)."""
+    import folium
 
     return folium
 
 
 def _elements():
+    """The page's folium elements (:mod:`planner_gis.webmap.elements`, which imports folium)."""
     from . import elements  # imports folium
 
     return elements
@@ -130,7 +132,7 @@ def check_tiles(tiles: str | None) -> None:
 
 def new_map(bounds_wgs84: Sequence[float], title: str | None, options: MapOptions):
     """An empty map fitted to ``bounds_wgs84`` with the page's scaffolding, basemap and title."""
-    folium = _folium()
+    folium = folium_module()
     el = _elements()
     check_tiles(options.tiles)
     minx, miny, maxx, maxy = bounds_wgs84
@@ -155,7 +157,7 @@ def prepare_page(m) -> None:
     """Give a folium map the page's scaffolding, once: inlined assets, the fill pane and the stores."""
     if ASSETS in m._children:
         return
-    folium = _folium()
+    folium = folium_module()
     el = _elements()
     # No CDN links: Leaflet is inlined by InlineAssets; folium's other defaults
     # (jQuery, Bootstrap, awesome-markers) are not needed by these maps.
@@ -187,7 +189,7 @@ def geojson_layer(m, data: dict, **kwargs: Any):
 
 def bind_text():
     """The ``on_each_feature`` code that binds each feature's tooltip and popup."""
-    return _folium().JsCode(BIND_TEXT)
+    return folium_module().JsCode(BIND_TEXT)
 
 
 def feature_collection(gdf: gpd.GeoDataFrame, props: Sequence[Mapping[str, Any]]) -> dict:
@@ -233,7 +235,7 @@ def add_notes(m, options: MapOptions, attributions: Sequence[str], demo: bool) -
 
 def add_layer_control(m) -> None:
     """The layer control, last (one per map; folded when many layers would cover the legend)."""
-    folium = _folium()
+    folium = folium_module()
     for key, child in list(m._children.items()):
         if isinstance(child, folium.LayerControl):
             del m._children[key]
@@ -315,7 +317,7 @@ def layer_names(m) -> list:
     >>> layer_names(audit_map(u))
     ['街乡 Units by status']
     """
-    folium = _folium()
+    folium = folium_module()
     out = []
     for child in m._children.values():
         if isinstance(child, folium.map.Layer) and child.control and not isinstance(child, folium.TileLayer):

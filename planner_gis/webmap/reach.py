@@ -34,6 +34,7 @@ from .page import (
     by_category,
     check_frame,
     feature_collection,
+    folium_module,
     geojson_layer,
     is_demo,
     map_for,
@@ -277,6 +278,7 @@ class _Choropleths:
         return shown_label
 
     def _per_unit(self, cat: str) -> pd.DataFrame:
+        """Share and the popup numbers of category ``cat`` per unit."""
         sub = self.cov[self.cov["category"] == cat].drop_duplicates("unit_id").set_index("unit_id")
         return sub[["share"] + self.numeric_cols]
 
@@ -368,7 +370,7 @@ def _add_isochrones(m: Any, isochrones: gpd.GeoDataFrame | None, cov: gpd.GeoDat
     """The isochrones overlay, following the choropleth shown; ``(group, members)`` or None."""
     if isochrones is None or not len(isochrones):
         return None
-    folium = _folium()
+    folium = folium_module()
     check_frame(isochrones, "isochrones")
     iso = _isochrones_per_category(isochrones, cov)
     iso = simplify_for_display(fill_small_holes(iso, ISOCHRONE_MIN_HOLE_M2, opts.metric_crs), opts.simplify_m,
@@ -391,7 +393,7 @@ def _add_underserved(m: Any, underserved: gpd.GeoDataFrame | None, opts: MapOpti
     """The underserved overlay, following the choropleth shown; ``(group, members)`` or None."""
     if underserved is None or not len(underserved):
         return None
-    folium = _folium()
+    folium = folium_module()
     check_frame(underserved, "underserved areas")
     # traced from population cells: their staircase outlines are only accurate to a
     # cell, so each is simplified (Douglas-Peucker) to within half a cell; pieces of
@@ -437,9 +439,3 @@ def _follow_script(follow: Sequence[tuple], initial: str) -> str:
 
     groups = ",".join(spec(group, members) for group, members in follow)
     return f"pgFollow(__PG_MAP__, [{groups}], {_js_string(initial)});"
-
-
-def _folium():
-    import folium  # late import: keep `import planner_gis` light
-
-    return folium

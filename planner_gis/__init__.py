@@ -9,10 +9,10 @@ The public API is what this module exports; everything else is internal.
 1
 """
 
-from . import catalogue, coverage, crs, datasets, errors, isochrones, network, reach, webmap
+from . import catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach, webmap
 from .audit import AuditResult, audit
-from .catalogue import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
-from .coverage import LivingCircle, assess_living_circle, read_population
+from .facilities import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
+from .living_circle import LivingCircle, assess_living_circle
 from .crs import (
     bd09_to_wgs84,
     choose_metric_crs,
@@ -43,12 +43,25 @@ from .reach import (
     nearest_distance,
     population_from_points,
     population_from_raster,
+    read_population,
 )
 from .registry import active_unit_teams, read_registry
 from .webmap import audit_map, reach_map, save_map
 from .zones import read_zones
 
-__version__ = "0.1.0"
+
+
+def _version() -> str:
+    """The installed distribution's version (one source: ``version`` in setup.cfg)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("planner-gis")
+    except PackageNotFoundError:  # a source tree on sys.path without installing it
+        return "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "__version__",
@@ -58,7 +71,9 @@ __all__ = [
     "crs",
     "datasets",
     "errors",
+    "facilities",
     "isochrones",
+    "living_circle",
     "network",
     "reach",
     "webmap",

@@ -7,18 +7,18 @@ A progress callback is any callable ``callback(fraction, message)`` with
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 ProgressCallback = Callable[[float, str], None]
 
 
-def report(progress: Optional[ProgressCallback], fraction: float, message: str = "") -> None:
+def report(progress: ProgressCallback | None, fraction: float, message: str = "") -> None:
     """Call ``progress`` if given, clamping ``fraction`` to ``[0, 1]``."""
     if progress is not None:
         progress(min(1.0, max(0.0, float(fraction))), message)
 
 
-def scaled(progress: Optional[ProgressCallback], start: float, stop: float) -> Optional[ProgressCallback]:
+def scaled(progress: ProgressCallback | None, start: float, stop: float) -> ProgressCallback | None:
     """Return a callback mapping ``[0, 1]`` onto ``[start, stop]`` of ``progress``.
 
     Lets a function that reports its own 0..1 progress run as one stage of a

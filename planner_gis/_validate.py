@@ -6,7 +6,7 @@ source (file or layer), the offending records and the fix.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Optional, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -48,7 +48,7 @@ def _norm_header(name: object) -> str:
 
 def resolve_columns(
     columns: Sequence[str],
-    wanted: Mapping[str, Optional[str]],
+    wanted: Mapping[str, str | None],
     aliases: Mapping[str, Sequence[str]],
     source: str,
     options: Mapping[str, str],
@@ -122,7 +122,7 @@ def resolve_columns(
 
 
 def _find_header(field: str, spellings: Sequence[str], by_norm: dict, present: list, source: str,
-                 flag: str) -> Optional[str]:
+                 flag: str) -> str | None:
     """The one header that is ``field`` or one of its spellings; None if there is none."""
     if field in present:
         return field
@@ -199,7 +199,8 @@ def check_polygons(
     not_poly = ~np.isin(types, [3, 6])  # Polygon, MultiPolygon
     if not_poly.any():
         kinds = sorted({shapely.get_type_id(g) for g in geom[not_poly]})
-        names = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString", 7: "GeometryCollection"}
+        names = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString",
+                 7: "GeometryCollection"}
         raise GeometryError(
             f"{source}: unit(s) {list_ids(idv[not_poly])} are not polygons "
             f"({', '.join(names.get(k, str(k)) for k in kinds)})",

@@ -39,8 +39,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-from typing import Optional, Union
 
 import geopandas as gpd
 import numpy as np
@@ -48,6 +46,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .constants import PathLike
 from .crs import choose_metric_crs, crs_label, require_crs
 from .errors import InputError
 from .io import read_vector
@@ -134,10 +133,10 @@ def _join(values) -> str:
 
 
 def audit(
-    zones: Union[str, os.PathLike, gpd.GeoDataFrame],
-    registry: Union[str, os.PathLike, pd.DataFrame],
-    as_of: Union[str, dt.date, None] = None,
-    outline: Union[str, os.PathLike, gpd.GeoDataFrame, None] = None,
+    zones: PathLike | gpd.GeoDataFrame,
+    registry: PathLike | pd.DataFrame,
+    as_of: str | dt.date | None = None,
+    outline: PathLike | gpd.GeoDataFrame | None = None,
     expiring_days: int = 90,
     max_units: int = 3,
     min_area: float = 100.0,
@@ -193,62 +192,15 @@ def audit(
     active = active_on(reg, day)
     active_ul = active[active["role"].isin(UNIT_LEVEL_ROLES)]
 
-    # registry rows naming units that are not in the layer (every row, active or not)
-    named = reg[reg["unit_id"] != DISTRICT_WIDE]
-    for (unit, team), grp in named.groupby(["unit_id", "team_id"], sort=True):
-        if unit not in known:
-            rows = ", ".join(str(r) for r in grp["row"].tolist()[:5])
-            findings.append(_finding(
-                "unknown_unit", unit, team,
-                f"registry row(s) {rows}: team {team} names unit {unit}, which is not in the zone layer; "
-                "check the id, or the vintage of the boundary layer",
-            ))
+    findings += _unknown_unit_findings(reg, known)
 
     # per-unit status
     horizon = day + dt.timedelta(days=expiring_days)
     status, team_ids, team_names, roles, orgs, ends, vols = [], [], [], [], [], [], []
     vol_active = active[active["role"] == "volunteer"].groupby("unit_id")["members"].sum()
     for unit, name in zip(units["unit_id"], units["name"]):
-        cur = active_ul[active_ul["unit_id"] == unit].sort_values("end_date")
-        cur_teams = cur.drop_duplicates("team_id", keep="last")
+        st, cur_teams = _unit_status(unit, name, active_ul, ulevel, day, horizon, findings)
         n = len(cur_teams)
-        if n == 0:
-            st = "unassigned"
-            past = ulevel[(ulevel["unit_id"] == unit) & (ulevel["end_date"] < day)]
-            future = ulevel[(ulevel["unit_id"] == unit) & (ulevel["start_date"] > day)]
-            hint = ""
-            if len(future):
-                nxt = future.sort_values("start_date").iloc[0]
-                hint = f"; team {nxt['team_id']} starts on {nxt['start_date']}"
-            findings.append(_finding("unassigned", unit, "",
-                                     f"{name} ({unit}) has no active unit planner team on {day}{hint}"))
-            if len(past):
-                last = past.sort_values("end_date").iloc[-1]
-                findings.append(_finding(
-                    "contract_expired", unit, last["team_id"],
-                    f"{name} ({unit}): the contract of {last['team_name']} ({last['team_id']}) ended on "
-                    f"{last['end_date']} and no team replaced it",
-                ))
-        else:
-            st = "covered"
-            if n > 1:
-                st = "multiple_teams"
-                findings.append(_finding(
-                    "multiple_teams", unit, ";".join(cur_teams["team_id"]),
-                    f"{name} ({unit}) has {n} active unit planner teams on {day}: "
-                    + ", ".join(f"{t} (until {e})" for t, e in zip(cur_teams["team_id"], cur_teams["end_date"])),
-                ))
-            for _, r in cur_teams.iterrows():
-                if r["end_date"] <= horizon:
-                    later = ulevel[(ulevel["unit_id"] == unit) & (ulevel["start_date"] > r["end_date"])]
-                    if len(later) == 0:
-                        findings.append(_finding(
-                            "contract_expiring", unit, r["team_id"],
-                            f"{name} ({unit}): the contract of {r['team_name']} ({r['team_id']}) ends on "
-                            f"{r['end_date']}, in {(r['end_date'] - day).days} days, with no successor registered",
-                        ))
-                        if st == "covered":
-                            st = "expiring"
         status.append(st)
         team_ids.append(_join(cur_teams["team_id"]))
         team_names.append(_join(cur_teams["team_name"]))
@@ -287,6 +239,66 @@ def audit(
     fgdf = (fgdf.assign(_o=fgdf["kind"].map(order)).sort_values(["_o", "unit_id", "team_id"], kind="stable")
                 .drop(columns="_o").reset_index(drop=True))
     return AuditResult(out_units.reset_index(drop=True), fgdf, _workload(out_units, active), crs, day)
+
+
+def _unknown_unit_findings(reg: pd.DataFrame, known: set) -> list:
+    """Registry rows naming units that are not in the layer (every row, active or not)."""
+    out = []
+    named = reg[reg["unit_id"] != DISTRICT_WIDE]
+    for (unit, team), grp in named.groupby(["unit_id", "team_id"], sort=True):
+        if unit not in known:
+            rows = ", ".join(str(r) for r in grp["row"].tolist()[:5])
+            out.append(_finding(
+                "unknown_unit", unit, team,
+                f"registry row(s) {rows}: team {team} names unit {unit}, which is not in the zone layer; "
+                "check the id, or the vintage of the boundary layer",
+            ))
+    return out
+
+
+def _unit_status(unit, name, active_ul: pd.DataFrame, ulevel: pd.DataFrame, day: dt.date, horizon: dt.date,
+                 findings: list) -> tuple:
+    """Status of one unit on ``day`` and its active unit-level teams; its findings appended to ``findings``."""
+    cur = active_ul[active_ul["unit_id"] == unit].sort_values("end_date")
+    cur_teams = cur.drop_duplicates("team_id", keep="last")
+    n = len(cur_teams)
+    if n == 0:
+        past = ulevel[(ulevel["unit_id"] == unit) & (ulevel["end_date"] < day)]
+        future = ulevel[(ulevel["unit_id"] == unit) & (ulevel["start_date"] > day)]
+        hint = ""
+        if len(future):
+            nxt = future.sort_values("start_date").iloc[0]
+            hint = f"; team {nxt['team_id']} starts on {nxt['start_date']}"
+        findings.append(_finding("unassigned", unit, "",
+                                 f"{name} ({unit}) has no active unit planner team on {day}{hint}"))
+        if len(past):
+            last = past.sort_values("end_date").iloc[-1]
+            findings.append(_finding(
+                "contract_expired", unit, last["team_id"],
+                f"{name} ({unit}): the contract of {last['team_name']} ({last['team_id']}) ended on "
+                f"{last['end_date']} and no team replaced it",
+            ))
+        return "unassigned", cur_teams
+    st = "covered"
+    if n > 1:
+        st = "multiple_teams"
+        findings.append(_finding(
+            "multiple_teams", unit, ";".join(cur_teams["team_id"]),
+            f"{name} ({unit}) has {n} active unit planner teams on {day}: "
+            + ", ".join(f"{t} (until {e})" for t, e in zip(cur_teams["team_id"], cur_teams["end_date"])),
+        ))
+    for _, r in cur_teams.iterrows():
+        if r["end_date"] <= horizon:
+            later = ulevel[(ulevel["unit_id"] == unit) & (ulevel["start_date"] > r["end_date"])]
+            if len(later) == 0:
+                findings.append(_finding(
+                    "contract_expiring", unit, r["team_id"],
+                    f"{name} ({unit}): the contract of {r['team_name']} ({r['team_id']}) ends on "
+                    f"{r['end_date']}, in {(r['end_date'] - day).days} days, with no successor registered",
+                ))
+                if st == "covered":
+                    st = "expiring"
+    return st, cur_teams
 
 
 def _is_validated(zones) -> bool:

@@ -1,333 +1,36 @@
-"""The living-circle job end to end: facilities, population and units to coverage layers.
+"""Alias of :mod:`planner_gis.living_circle` (its former name), kept so that existing code keeps working.
 
-:func:`assess_living_circle` is what ``planner-gis reach``, the QGIS
-``planner_gis:reach`` algorithm and the demo all run. It takes a prepared
-walking network (:func:`planner_gis.network.read_network`) and layers already
-read into GeoDataFrames, and chains:
-
-1. facility access points from the catalogue
-   (:func:`planner_gis.catalogue.facility_access_points`: points stay, park
-   polygons are reached at their entrances or along their boundary);
-2. walking distances and coverage per unit, category and tier
-   (:func:`planner_gis.reach.compute_coverage`);
-3. optionally, isochrones of chosen categories at their catalogue thresholds
-   (:func:`isochrone_layer`);
-4. the unit polygons joined to the coverage table (:func:`coverage_units`,
-   the layer :func:`planner_gis.webmap.reach_map` draws) and a summary.
-
-Readers that depend on the file type stay with the caller; the helpers
-:func:`read_population` and :func:`pick_facility_id` are shared by the CLI
-and the QGIS plugin so both behave the same.
+>>> from planner_gis import coverage, living_circle
+>>> coverage.assess_living_circle is living_circle.assess_living_circle
+True
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
-from pathlib import Path
-from typing import Any, Optional, Sequence, Union
+from .living_circle import (
+    COVERAGE_COLUMNS,
+    ID_CANDIDATES,
+    RASTER_SUFFIXES,
+    TIER_NAMES_ZH,
+    LivingCircle,
+    assess_living_circle,
+    coverage_units,
+    district_shares,
+    isochrone_layer,
+    pick_facility_id,
+    read_population,
+)
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-from pyproj import CRS
-
-from ._progress import ProgressCallback, report, scaled
-from ._validate import require_columns
-from .errors import InputError
-
-COVERAGE_COLUMNS = ["unit_id", "category", "tier_min", "threshold_m", "population", "covered_population", "share"]
-RASTER_SUFFIXES = (".tif", ".tiff", ".img", ".vrt", ".asc")
-#: Facility id columns used when none is named, in this order.
-ID_CANDIDATES = ("fac_id", "facility_id", "osm_id", "id")
-#: Chinese label of the "all categories of a tier" rows.
-TIER_NAMES_ZH = {f"tier_{t}": f"{t}分钟生活圈(全部设施)" for t in (5, 10, 15)}
-
-
-@dataclasses.dataclass
-class LivingCircle:
-    """What :func:`assess_living_circle` returns.
-
-    Attributes
-    ----------
-    coverage : DataFrame
-        Exactly ``unit_id, category, tier_min, threshold_m, population,
-        covered_population, share``.
-    coverage_units : GeoDataFrame
-        The same rows with the unit polygon, ``name`` and ``category_zh``.
-    underserved, unreachable : GeoDataFrame
-        As :class:`planner_gis.reach.ReachResult`.
-    isochrones : GeoDataFrame or None
-        ``facility_id, category, threshold_m`` polygons when asked for.
-    access : GeoDataFrame
-        Facility access points (index: facility id).
-    reach : planner_gis.reach.ReachResult
-        The engine's full result (``origin_distance`` per origin and category).
-    summary : dict
-        Counts, district-wide shares and unreachable records (JSON-ready).
-    crs : pyproj.CRS
-    """
-
-    coverage: pd.DataFrame
-    coverage_units: gpd.GeoDataFrame
-    underserved: gpd.GeoDataFrame
-    unreachable: gpd.GeoDataFrame
-    isochrones: Optional[gpd.GeoDataFrame]
-    access: gpd.GeoDataFrame
-    reach: Any
-    summary: dict
-    crs: CRS
-
-    def layers(self) -> dict:
-        """The layers of ``reach.gpkg``: coverage, underserved, unreachable (and isochrones)."""
-        out = {"coverage": self.coverage_units, "underserved": self.underserved, "unreachable": self.unreachable}
-        if self.isochrones is not None:
-            out["isochrones"] = self.isochrones
-        return out
-
-
-def read_population(
-    source: Union[str, os.PathLike, gpd.GeoDataFrame], column: str = "population", metric_crs: Any = None
-) -> gpd.GeoDataFrame:
-    """Population origins from a raster file (one per populated cell) or a point/polygon layer.
-
-    Returns a layer with the weights in ``population`` (see
-    :func:`planner_gis.reach.population_from_raster` and
-    :func:`~planner_gis.reach.population_from_points`).
-    """
-    from .io import read_vector
-    from .reach import population_from_points, population_from_raster
-
-    if not isinstance(source, gpd.GeoDataFrame):
-        path = Path(source)
-        if path.suffix.lower() in RASTER_SUFFIXES:
-            return population_from_raster(path, metric_crs=metric_crs)
-        layer = read_vector(path)
-        label = str(path)
-    else:
-        layer, label = source, "population layer"
-    require_columns(layer, [column], label,
-                    hint="name the column holding residents per feature (CLI: --population-column), "
-                         "or give a population raster (.tif)")
-    return population_from_points(layer, column)
-
-
-def pick_facility_id(facilities: gpd.GeoDataFrame, id_column: Optional[str] = None,
-                     what: str = "facilities") -> tuple[gpd.GeoDataFrame, str]:
-    """The facility layer and the name of its id column.
-
-    ``id_column`` if given (it must exist), else the first of
-    :data:`ID_CANDIDATES` that is complete and unique, else a new
-    ``row_number`` column.
-
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import Point
-    >>> f = gpd.GeoDataFrame({"id": [7, 7]}, geometry=[Point(0, 0), Point(1, 1)])
-    >>> pick_facility_id(f)[1]   # 'id' is not unique
-    'row_number'
-    """
-    if id_column:
-        if id_column not in facilities.columns:
-            raise InputError(f"{what}: no facility id column '{id_column}'",
-                             fix="name an existing column (CLI: --facility-id), or leave it out")
-        return facilities, id_column
-    for col in ID_CANDIDATES:
-        if col in facilities.columns and facilities[col].notna().all() and facilities[col].is_unique:
-            return facilities, col
-    return facilities.assign(row_number=np.arange(len(facilities))), "row_number"
-
-
-def coverage_units(coverage: pd.DataFrame, zones: gpd.GeoDataFrame, catalogue: pd.DataFrame,
-                   crs: Any) -> gpd.GeoDataFrame:
-    """The coverage rows with each unit's polygon, ``name`` and Chinese ``category_zh``."""
-    units = zones.to_crs(crs)[["unit_id", "name", "geometry"]]
-    names = dict(zip(catalogue["category"], catalogue["name_zh"]))
-    names.update(TIER_NAMES_ZH)
-    layer = units.merge(coverage, on="unit_id", how="right")
-    layer.insert(layer.columns.get_loc("category") + 1, "category_zh", layer["category"].map(names).fillna(""))
-    return gpd.GeoDataFrame(layer, geometry="geometry", crs=crs)
-
-
-def isochrone_layer(net, access: gpd.GeoDataFrame, catalogue: pd.DataFrame, categories: Sequence[str],
-                    max_snap: float = 200.0, progress: Optional[ProgressCallback] = None) -> gpd.GeoDataFrame:
-    """Isochrones per facility of ``categories`` at the catalogue's thresholds.
-
-    A facility with several access points (a park) gets the union of their
-    isochrones. Columns ``facility_id, category, threshold_m``.
-    """
-    from .isochrones import isochrones
-
-    thresholds = sorted(set(float(t) for t in catalogue["threshold_m"]))
-    pts = access[access["category"].isin(list(categories)) & (access["category"] == access["facility_category"])]
-    cols = ["facility_id", "category", "threshold_m", "geometry"]
-    empty = gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry", crs=net.crs)
-    if len(pts) == 0:
-        return empty
-    pts = pts.reset_index(drop=True)
-    iso = isochrones(net, pts, thresholds=thresholds, max_snap=max_snap, progress=progress)
-    if len(iso) == 0:
-        return empty
-    where = iso["point_id"].to_numpy()
-    iso = iso.assign(facility_id=pts.loc[where, "facility_id"].astype(str).to_numpy(),
-                     category=pts.loc[where, "category"].to_numpy())
-    out = iso.dissolve(by=["facility_id", "category", "threshold_m"], as_index=False)[cols]
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=net.crs)
-
-
-def district_shares(origin_distance: pd.DataFrame, population: gpd.GeoDataFrame,
-                    catalogue: pd.DataFrame) -> dict:
-    """Share of all residents covered per category and per tier (each origin counted once)."""
-    w = pd.to_numeric(population["population"], errors="coerce").fillna(0).to_numpy(float)
-    total = w.sum()
-    out: dict = {}
-    if total <= 0:
-        return out
-    covered = {}
-    for r in catalogue.itertuples():
-        if r.category in origin_distance.columns:
-            covered[r.category] = origin_distance[r.category].to_numpy() <= float(r.threshold_m)
-            out[r.category] = round(float((w * covered[r.category]).sum() / total), 4)
-    for t in sorted(set(int(x) for x in catalogue["tier_min"])):
-        cats = [c for c in catalogue.loc[catalogue["tier_min"] == t, "category"] if c in covered]
-        if cats:
-            out[f"tier_{t}"] = round(float((w * np.logical_and.reduce([covered[c] for c in cats])).sum() / total), 4)
-    return out
-
-
-def assess_living_circle(
-    net,
-    facilities: gpd.GeoDataFrame,
-    population: gpd.GeoDataFrame,
-    zones: gpd.GeoDataFrame,
-    catalogue: Optional[pd.DataFrame] = None,
-    *,
-    category_column: str = "category",
-    zone_id: str = "unit_id",
-    facility_id: Optional[str] = None,
-    entrances: Optional[gpd.GeoDataFrame] = None,
-    teams: Optional[pd.DataFrame] = None,
-    max_snap: float = 200.0,
-    isochrone_categories: Optional[Sequence[str]] = None,
-    progress: Optional[ProgressCallback] = None,
-) -> LivingCircle:
-    """Coverage of the 5/10/15-minute living circle per unit, with underserved places.
-
-    Parameters
-    ----------
-    net : WalkNetwork
-        From :func:`planner_gis.network.read_network` or ``build_network``.
-    facilities : GeoDataFrame
-        Facility points or polygons with ``category_column`` (catalogue categories;
-        others are ignored and counted in ``summary["counts"]["ignored_categories"]``).
-    population : GeoDataFrame
-        Origins with a ``population`` column (:func:`read_population`).
-    zones : GeoDataFrame
-        Unit polygons with ``zone_id`` (validated with :func:`planner_gis.zones.read_zones`
-        if not already); they may overlap.
-    catalogue : DataFrame, optional
-        :func:`planner_gis.catalogue.load_catalogue` (default: the GB 50180-2018 catalogue).
-    facility_id : str, optional
-        Facility id column (default per :func:`pick_facility_id`).
-    entrances : GeoDataFrame, optional
-        Entrance points of polygon facilities (park gates).
-    teams : DataFrame, optional
-        ``unit_id, team_id, team_name`` (:func:`planner_gis.registry.active_unit_teams`):
-        names the team responsible for each underserved place.
-    max_snap : float
-        Points farther than this (m) from every walking edge are unreachable.
-    isochrone_categories : sequence of str, optional
-        Draw isochrones for the facilities of these categories.
-    progress : callable, optional
-        ``progress(fraction, message)``.
-
-    Returns
-    -------
-    LivingCircle
-    """
-    from .catalogue import facility_access_points, load_catalogue
-    from .crs import crs_label
-    from .reach import compute_coverage
-    from .zones import read_zones
-
-    if max_snap <= 0:
-        raise InputError(f"max_snap {max_snap:g} must be a positive distance in metres",
-                         fix="e.g. max_snap=200 (CLI: --max-snap 200)")
-    catalogue = load_catalogue() if catalogue is None else catalogue
-    iso_cats = list(isochrone_categories or [])
-    unknown = [c for c in iso_cats if c not in set(catalogue["category"])]
-    if unknown:
-        raise InputError(f"isochrone categories {', '.join(unknown)} are not in the catalogue",
-                         fix=f"choose from {', '.join(catalogue['category'])}")
-    if len(facilities) == 0:
-        raise InputError("the facility layer has no features", fix="check the file and layer")
-    if not {"unit_id", "name", "level"} <= set(zones.columns):
-        zones = read_zones(zones, zone_id=zone_id, type_column=None, default_type="area")
-
-    report(progress, 0.0, "facility access points")
-    fac, id_col = pick_facility_id(facilities, facility_id)
-    access = facility_access_points(fac, catalogue, category_column=category_column, entrances=entrances,
-                                    id_column=id_col, metric_crs=net.crs, unknown="ignore")
-    ignored = access.attrs.get("ignored_categories", {})
-    access.index = pd.Index(access["facility_id"].astype(str), name="facility_id")
-
-    result = compute_coverage(net, access, population, zones, catalogue, category_column="category",
-                              population_column="population", zone_id="unit_id", max_snap=max_snap,
-                              teams=teams, progress=scaled(progress, 0.05, 0.9 if iso_cats else 1.0))
-    iso = None
-    if iso_cats:
-        iso = isochrone_layer(net, access, catalogue, iso_cats, max_snap, progress=scaled(progress, 0.9, 1.0))
-    report(progress, 1.0, "done")
-
-    coverage = result.coverage[COVERAGE_COLUMNS]
-    unreachable = result.unreachable
-    kinds = unreachable["kind"] if len(unreachable) else pd.Series(dtype=object)
-    un_origins = unreachable[kinds == "origin"]
-    un_fac = unreachable[kinds == "facility"]
-    points_per_facility = access.groupby(level=0).size()
-    bad_points = un_fac["record"].astype(str).value_counts()
-    dead = sorted(f for f, n in bad_points.items() if n >= points_per_facility.get(f, 0))
-    weights = pd.to_numeric(population["population"], errors="coerce").fillna(0)
-    pos = pd.Index(population.index.astype(str)).get_indexer(un_origins["record"].astype(str))
-    summary = {
-        "crs": crs_label(result.crs),
-        "max_snap_m": float(max_snap),
-        "network": {"nodes": int(net.n_nodes), "edges": int(net.n_edges),
-                    "length_km": round(float(net.edge_length.sum()) / 1000.0, 3),
-                    "components": int(net.n_components)},
-        "counts": {
-            "units": int(len(zones)),
-            "origins": int(len(population)),
-            "population": float(weights.sum()),
-            "facilities": int(len(fac)),
-            "facilities_by_category": {
-                str(k): int(v) for k, v in access.drop_duplicates(["facility_id", "facility_category"])
-                ["facility_category"].value_counts().sort_index().items()},
-            "access_points": int(len(access)),
-            "ignored_categories": {str(k): int(v) for k, v in ignored.items()},
-        },
-        "unreachable": {
-            "origins": int(len(un_origins)),
-            "origin_population": float(weights.to_numpy()[pos[pos >= 0]].sum()),
-            "facility_access_points": int(len(un_fac)),
-            "facilities": len(dead),
-            "facilities_with_unreachable_points": {
-                f: {"unreachable_points": int(n), "access_points": int(points_per_facility.get(f, 0)),
-                    "category": str(access.loc[[f], "facility_category"].iloc[0]) if f in access.index else ""}
-                for f, n in bad_points.items()},
-        },
-        "district_share": district_shares(result.origin_distance, population, catalogue),
-        "engine": result.summary,
-        "isochrones": ({"categories": iso_cats, "thresholds_m": sorted(set(float(t) for t in catalogue["threshold_m"])),
-                        "polygons": int(len(iso))} if iso is not None else None),
-    }
-    return LivingCircle(
-        coverage=coverage,
-        coverage_units=coverage_units(coverage, zones, catalogue, result.crs),
-        underserved=result.underserved,
-        unreachable=unreachable,
-        isochrones=iso,
-        access=access,
-        reach=result,
-        summary=summary,
-        crs=result.crs,
-    )
+__all__ = [
+    "LivingCircle",
+    "assess_living_circle",
+    "read_population",
+    "pick_facility_id",
+    "coverage_units",
+    "isochrone_layer",
+    "district_shares",
+    "COVERAGE_COLUMNS",
+    "ID_CANDIDATES",
+    "RASTER_SUFFIXES",
+    "TIER_NAMES_ZH",
+]

@@ -14,25 +14,23 @@ a half-written file; and no output may be one of the inputs.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Optional, Union
+from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ._atomic import atomic_path
+from .constants import PathLike
 from .errors import InputError, OutputError
-
-PathLike = Union[str, os.PathLike]
 
 # DBF header byte 29 ("language driver id") values that mean a Chinese code page.
 _LDID_CHINESE = {0x4D: "GB18030", 0x7A: "GB18030"}  # 0x4D = CP936 (GBK); 0x7A = CP936 (ESRI)
 
 
-def _read_cpg(shp: Path) -> Optional[str]:
+def _read_cpg(shp: Path) -> str | None:
     for cpg in (shp.with_suffix(".cpg"), shp.with_suffix(".CPG")):
         if cpg.exists():
             text = cpg.read_text(encoding="ascii", errors="ignore").strip()
@@ -95,7 +93,7 @@ LAYERED_SUFFIXES = (".gpkg", ".sqlite", ".db", ".gdb", ".kml", ".gml", ".gpx", "
                     ".json", ".shp", ".fgb", ".parquet")
 
 
-def split_layer(source: PathLike) -> tuple[Path, Optional[str]]:
+def split_layer(source: PathLike) -> tuple[Path, str | None]:
     """Split ``FILE:LAYER`` (the layer of a multi-layer file) into the path and the layer name.
 
     A path that exists as it is is never split, and neither is a Windows drive letter.
@@ -133,7 +131,7 @@ def check_input_file(path: Path, what: str = "file") -> None:
                          fix="give the complete file (export or copy it again)")
 
 
-def _choose_layer(p: Path, layer: Optional[Union[str, int]]) -> Optional[Union[str, int]]:
+def _choose_layer(p: Path, layer: str | int | None) -> str | int | None:
     """The layer to read: the one named, the only one, or a refusal that lists them."""
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(p)]
@@ -152,9 +150,9 @@ def _choose_layer(p: Path, layer: Optional[Union[str, int]]) -> Optional[Union[s
 
 def read_vector(
     path: PathLike,
-    layer: Optional[Union[str, int]] = None,
-    encoding: Optional[str] = None,
-    coords: Optional[str] = None,
+    layer: str | int | None = None,
+    encoding: str | None = None,
+    coords: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer with pyogrio, handling Chinese encodings and offset datums.
 
@@ -209,7 +207,7 @@ def read_vector(
     return gdf
 
 
-def read_table(path: PathLike, sheet: Optional[Union[str, int]] = None) -> pd.DataFrame:
+def read_table(path: PathLike, sheet: str | int | None = None) -> pd.DataFrame:
     """Read a CSV (UTF-8, UTF-8 with BOM or GB18030) or Excel table as strings.
 
     Raises
@@ -269,7 +267,7 @@ def _shapefile_clash(a: Path, b: Path) -> bool:
     return _same_file(a_stem, b_stem)
 
 
-def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[Optional[PathLike]]) -> None:
+def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[PathLike | None]) -> None:
     """Raise :class:`OutputError` if any output path is one of the input paths.
 
     Paths are compared after resolving them (``a/../b.gpkg`` is ``b.gpkg``,
@@ -278,10 +276,10 @@ def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[Optional[Path
     ``x.gpkg`` beside an input ``x.shp`` is allowed.
 
     >>> check_not_inputs(["out/units.gpkg"], ["data/units.shp"])
-    >>> check_not_inputs(["data/units.dbf"], ["data/units.shp"])
+    >>> check_not_inputs(["data/units.dbf"], ["data/units.shp"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    planner_gis.errors.OutputError: output data/units.dbf would overwrite the input data/units.shp. Fix: choose another output folder or file name
+    planner_gis.errors.OutputError: output data/units.dbf would overwrite the input data/units.shp. Fix: choose ...
     """
     ins = [split_layer(i)[0] for i in inputs if i is not None]
     for out in outputs:
@@ -294,37 +292,7 @@ def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[Optional[Path
                 )
 
 
-@contextlib.contextmanager
-def atomic_path(target: PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
-
-    On error the temporary file is removed and ``target`` is left as it was.
-
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> with atomic_path(d / "a.txt") as tmp:
-    ...     _ = tmp.write_text("hello")
-    >>> (d / "a.txt").read_text()
-    'hello'
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()  # let writers (GDAL) create the file themselves
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-        for side in (Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
-            if side.exists():
-                side.unlink()
-
-
-def write_csv(df: pd.DataFrame, target: PathLike, columns: Optional[list] = None) -> Path:
+def write_csv(df: pd.DataFrame, target: PathLike, columns: list | None = None) -> Path:
     """Write ``df`` as UTF-8 CSV atomically. Returns the target path."""
     target = Path(target)
     with atomic_path(target) as tmp:

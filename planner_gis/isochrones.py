@@ -25,7 +25,7 @@ From the middle of a 2 km straight street, 300 m reach 600 m of street:
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional, Union
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -34,15 +34,15 @@ from scipy.sparse.csgraph import dijkstra
 
 from ._progress import ProgressCallback, report
 from .errors import InputError
-from .network import Snapped, WalkNetwork, points_xy, snap_points
-from .reach import source_graph
+from .network import WalkNetwork, points_xy, snap_points
+from .reach.engine import source_graph
 
 
 def reachable_parts(
     net: WalkNetwork,
     node_dist: np.ndarray,
     threshold: float,
-    start: Optional[tuple[int, float, float]] = None,
+    start: tuple[int, float, float] | None = None,
 ) -> np.ndarray:
     """Segments (m, 2, 2) of the edges walkable within ``threshold``.
 
@@ -120,12 +120,12 @@ def reachable_parts(
 
 def isochrones(
     net: WalkNetwork,
-    points: Union[gpd.GeoDataFrame, np.ndarray],
+    points: gpd.GeoDataFrame | np.ndarray,
     thresholds: Iterable[float] = (300, 500, 1000),
     max_snap: float = 200.0,
     buffer_m: float = 25.0,
-    id_column: Optional[str] = None,
-    progress: Optional[ProgressCallback] = None,
+    id_column: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> gpd.GeoDataFrame:
     """Nested walking isochrones per point and threshold.
 

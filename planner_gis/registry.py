@@ -44,7 +44,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Mapping, Optional, Union
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -103,7 +103,7 @@ _DATE_PATTERNS = (
 )
 
 
-def parse_date(value: object) -> Optional[dt.date]:
+def parse_date(value: object) -> dt.date | None:
     """Parse ``2019-11-30``, ``2019/11/30`` or ``2019年11月30日``; ``None`` if not one of them.
 
     >>> parse_date("2019年11月30日"), parse_date("2019/1/5")
@@ -126,7 +126,7 @@ def parse_date(value: object) -> Optional[dt.date]:
     return None
 
 
-def as_date(value: Union[str, dt.date, None], what: str = "as_of") -> dt.date:
+def as_date(value: str | dt.date | None, what: str = "as_of") -> dt.date:
     """Parse a date argument (today when ``None``), raising :class:`RegistryError` if malformed."""
     if value is None:
         return dt.date.today()
@@ -137,7 +137,7 @@ def as_date(value: Union[str, dt.date, None], what: str = "as_of") -> dt.date:
     return d
 
 
-def _truthy(value: object) -> Optional[bool]:
+def _truthy(value: object) -> bool | None:
     text = str(value).strip().lower()
     if text in ("", "nan", "none"):
         return None
@@ -149,9 +149,9 @@ def _truthy(value: object) -> Optional[bool]:
 
 
 def read_registry(
-    source: Union[str, os.PathLike, pd.DataFrame],
-    sheet: Optional[Union[str, int]] = None,
-    columns: Optional[Mapping[str, str]] = None,
+    source: str | os.PathLike | pd.DataFrame,
+    sheet: str | int | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read and validate a team registry from CSV, Excel or a DataFrame.
 
@@ -192,76 +192,95 @@ def read_registry(
 
     records = []
     for i, row in enumerate(df.to_dict("records")):
-        rowno = i + 2  # header is row 1, as a spreadsheet shows it
-        where = f"{label}, row {rowno}"
-        team = str(row["team_id"]).strip()
-        if not team:
-            raise RegistryError(f"{where}: empty team_id", fix="give every row a team id")
-        role_raw = str(row["role"]).strip()
-        role = ROLE_ALIASES.get(role_raw.lower())
-        if role is None:
-            raise RegistryError(f"{where}: unknown role '{role_raw}'",
-                                fix="use chief, unit, group or volunteer (总规划师, 责任规划师, 小组, 社区规划师)")
-        dates = {}
-        for col in ("start_date", "end_date"):
-            d = parse_date(row[col])
-            if d is None:
-                raise RegistryError(
-                    f"{where}: {col} '{row[col]}' is not a date",
-                    fix="write dates as 2019-11-30, 2019/11/30 or 2019年11月30日",
-                )
-            dates[col] = d
-        if dates["end_date"] < dates["start_date"]:
-            raise RegistryError(
-                f"{where}: end_date {dates['end_date']} is before start_date {dates['start_date']}",
-                fix="swap or correct the dates",
-            )
-        units = [u.strip() for u in re.split(r"[;；]", str(row["unit_id"])) if u.strip()]
-        if not units:
-            raise RegistryError(f"{where}: empty unit_id",
-                                fix="give the unit id, several ids separated by ';', or '*' for a district-wide role")
-        if DISTRICT_WIDE in units and (len(units) > 1 or role != "chief"):
-            raise RegistryError(f"{where}: unit_id '*' (district-wide) is only for the chief role",
-                                fix="give the unit id for unit, group and volunteer rows")
-        org_raw = str(row.get("org_type", "")).strip()
-        org = ORG_TYPE_ALIASES.get(org_raw.lower())
-        if org is None:
-            raise RegistryError(f"{where}: unknown org_type '{org_raw}'",
-                                fix="use design_institute, university, individual or joint (or leave it empty)")
-        try:
-            full_time = _truthy(row.get("full_time", ""))
-        except ValueError:
-            raise RegistryError(f"{where}: full_time '{row.get('full_time')}' is not yes/no",
-                                fix="write yes or no (是/否)") from None
-        members_raw = str(row.get("members", "")).strip()
-        try:
-            members = int(float(members_raw)) if members_raw not in ("", "nan") else 1
-            if members < 0:
-                raise ValueError
-        except ValueError:
-            raise RegistryError(f"{where}: members '{members_raw}' is not a whole number",
-                                fix="give the number of people in this row, e.g. 3") from None
-        for unit in units:
-            records.append({
-                "team_id": team,
-                "unit_id": unit,
-                "role": role,
-                "start_date": dates["start_date"],
-                "end_date": dates["end_date"],
-                "team_name": str(row.get("team_name", "")).strip() or team,
-                "org_type": org,
-                "full_time": full_time,
-                "members": members,
-                "contact": str(row.get("contact", "")).strip(),
-                "parent_team_id": str(row.get("parent_team_id", "")).strip(),
-                "row": rowno,
-            })
+        records += _row_records(row, i + 2, label)  # header is row 1, as a spreadsheet shows it
     out = pd.DataFrame.from_records(records)
     out.attrs["source"] = label
     return out
 
 
-def _canonical_columns(df: pd.DataFrame, columns: Optional[Mapping[str, str]], label: str) -> pd.DataFrame:
+def _row_records(row: dict, rowno: int, label: str) -> list:
+    """The registry records of one table row (one per unit it names), checked field by field."""
+    where = f"{label}, row {rowno}"
+    team = str(row["team_id"]).strip()
+    if not team:
+        raise RegistryError(f"{where}: empty team_id", fix="give every row a team id")
+    role = _role(row, where)
+    start, end = _term(row, where)
+    units = _units(row, role, where)
+    common = {
+        "team_id": team, "role": role, "start_date": start, "end_date": end,
+        "team_name": str(row.get("team_name", "")).strip() or team,
+        "org_type": _org_type(row, where), "full_time": _full_time(row, where), "members": _members(row, where),
+        "contact": str(row.get("contact", "")).strip(),
+        "parent_team_id": str(row.get("parent_team_id", "")).strip(), "row": rowno,
+    }
+    return [{**common, "unit_id": unit} for unit in units]
+
+
+def _role(row: dict, where: str) -> str:
+    role_raw = str(row["role"]).strip()
+    role = ROLE_ALIASES.get(role_raw.lower())
+    if role is None:
+        raise RegistryError(f"{where}: unknown role '{role_raw}'",
+                            fix="use chief, unit, group or volunteer (总规划师, 责任规划师, 小组, 社区规划师)")
+    return role
+
+
+def _term(row: dict, where: str) -> tuple:
+    dates = {}
+    for col in ("start_date", "end_date"):
+        d = parse_date(row[col])
+        if d is None:
+            raise RegistryError(f"{where}: {col} '{row[col]}' is not a date",
+                                fix="write dates as 2019-11-30, 2019/11/30 or 2019年11月30日")
+        dates[col] = d
+    if dates["end_date"] < dates["start_date"]:
+        raise RegistryError(f"{where}: end_date {dates['end_date']} is before start_date {dates['start_date']}",
+                            fix="swap or correct the dates")
+    return dates["start_date"], dates["end_date"]
+
+
+def _units(row: dict, role: str, where: str) -> list:
+    units = [u.strip() for u in re.split(r"[;；]", str(row["unit_id"])) if u.strip()]
+    if not units:
+        raise RegistryError(f"{where}: empty unit_id",
+                            fix="give the unit id, several ids separated by ';', or '*' for a district-wide role")
+    if DISTRICT_WIDE in units and (len(units) > 1 or role != "chief"):
+        raise RegistryError(f"{where}: unit_id '*' (district-wide) is only for the chief role",
+                            fix="give the unit id for unit, group and volunteer rows")
+    return units
+
+
+def _org_type(row: dict, where: str) -> str:
+    org_raw = str(row.get("org_type", "")).strip()
+    org = ORG_TYPE_ALIASES.get(org_raw.lower())
+    if org is None:
+        raise RegistryError(f"{where}: unknown org_type '{org_raw}'",
+                            fix="use design_institute, university, individual or joint (or leave it empty)")
+    return org
+
+
+def _full_time(row: dict, where: str) -> bool | None:
+    try:
+        return _truthy(row.get("full_time", ""))
+    except ValueError:
+        raise RegistryError(f"{where}: full_time '{row.get('full_time')}' is not yes/no",
+                            fix="write yes or no (是/否)") from None
+
+
+def _members(row: dict, where: str) -> int:
+    members_raw = str(row.get("members", "")).strip()
+    try:
+        members = int(float(members_raw)) if members_raw not in ("", "nan") else 1
+        if members < 0:
+            raise ValueError
+    except ValueError:
+        raise RegistryError(f"{where}: members '{members_raw}' is not a whole number",
+                            fix="give the number of people in this row, e.g. 3") from None
+    return members
+
+
+def _canonical_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, label: str) -> pd.DataFrame:
     """Rename the registry's headers to the canonical field names (given, or known aliases)."""
     given = dict(columns or {})
     unknown = sorted(set(given) - set(COLUMN_OPTIONS))
@@ -279,7 +298,7 @@ def _canonical_columns(df: pd.DataFrame, columns: Optional[Mapping[str, str]], l
     return df.drop(columns=clash).rename(columns=rename)
 
 
-def active_on(registry: pd.DataFrame, as_of: Union[str, dt.date, None] = None) -> pd.DataFrame:
+def active_on(registry: pd.DataFrame, as_of: str | dt.date | None = None) -> pd.DataFrame:
     """Rows whose contract term contains ``as_of`` (inclusive).
 
     >>> import pandas as pd
@@ -293,7 +312,7 @@ def active_on(registry: pd.DataFrame, as_of: Union[str, dt.date, None] = None) -
     return registry[mask]
 
 
-def active_unit_teams(registry: pd.DataFrame, as_of: Union[str, dt.date, None] = None) -> pd.DataFrame:
+def active_unit_teams(registry: pd.DataFrame, as_of: str | dt.date | None = None) -> pd.DataFrame:
     """The unit-level teams (roles ``unit`` and ``group``) active on ``as_of``.
 
     Returns

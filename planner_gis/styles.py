@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Optional
 
 
 @lru_cache(maxsize=1)
@@ -33,7 +32,7 @@ def load_map_styles() -> dict:
     return styles
 
 
-def share_class(share: float, styles: Optional[dict] = None) -> Optional[dict]:
+def share_class(share: float, styles: dict | None = None) -> dict | None:
     """The share class holding ``share`` (0..1; the last class includes 1.0); None for NaN."""
     classes = (styles or load_map_styles())["share_classes"]
     if share != share:  # NaN: a unit without residents

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional, Union
 
 import geopandas as gpd
 import pandas as pd
@@ -65,7 +64,7 @@ COLUMN_OPTIONS = {"unit_id": "--zone-id (Python: zone_id=)", "name": "--name-col
                   "unit_type": "--type-column (Python: type_column=)"}
 
 
-def normalise_unit_type(value: object) -> Optional[str]:
+def normalise_unit_type(value: object) -> str | None:
     """Map a unit-type spelling to its canonical name, or ``None`` if unknown.
 
     >>> normalise_unit_type("街道"), normalise_unit_type(" Town "), normalise_unit_type("管委会")
@@ -79,14 +78,14 @@ def normalise_unit_type(value: object) -> Optional[str]:
 
 
 def read_zones(
-    source: Union[str, os.PathLike, gpd.GeoDataFrame],
+    source: str | os.PathLike | gpd.GeoDataFrame,
     zone_id: str = "unit_id",
     name_column: str = "name",
-    type_column: Optional[str] = "unit_type",
-    default_type: Optional[str] = None,
-    layer: Optional[Union[str, int]] = None,
-    encoding: Optional[str] = None,
-    coords: Optional[str] = None,
+    type_column: str | None = "unit_type",
+    default_type: str | None = None,
+    layer: str | int | None = None,
+    encoding: str | None = None,
+    coords: str | None = None,
     make_valid: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read and validate a layer of responsibility units.
@@ -177,8 +176,8 @@ def read_zones(
     return result
 
 
-def _zone_columns(gdf: gpd.GeoDataFrame, label: str, zone_id: str, name_column: Optional[str],
-                  type_column: Optional[str], need_type: bool) -> tuple:
+def _zone_columns(gdf: gpd.GeoDataFrame, label: str, zone_id: str, name_column: str | None,
+                  type_column: str | None, need_type: bool) -> tuple:
     """The id, name and type columns: as given, or the defaults' known aliases (``单元编码``, ``名称`` ...)."""
     defaults = {"unit_id": "unit_id", "name": "name", "unit_type": "unit_type"}
     given = {"unit_id": zone_id, "name": name_column, "unit_type": type_column}

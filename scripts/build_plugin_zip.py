@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import argparse
 import configparser
+import importlib.util
 import os
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -31,6 +31,17 @@ EXCLUDED_NAMES = {"resources.py", "resources_rc.py", ".DS_Store", "Thumbs.db"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo", ".qrc", ".ts", ".orig", ".rej", ".swp", "~")
 # A fixed timestamp keeps the zip reproducible (same sources -> same bytes).
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+
+
+def _load_atomic_path():
+    """The library's ``atomic_path``, loaded from its file (stdlib-only) without importing planner_gis."""
+    spec = importlib.util.spec_from_file_location("_planner_gis_atomic", ROOT / "planner_gis" / "_atomic.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.atomic_path
+
+
+atomic_path = _load_atomic_path()
 
 
 def plugin_version(plugin_dir: Path = PLUGIN_DIR) -> str:
@@ -52,34 +63,30 @@ def plugin_files(plugin_dir: Path = PLUGIN_DIR) -> list:
     return out
 
 
+def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    """Add one file with the fixed timestamp and plain read permissions."""
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+
+
 def build_zip(out_dir: Path, plugin_dir: Path = PLUGIN_DIR) -> Path:
     """Write the zip into ``out_dir`` atomically and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{plugin_dir.name}-{plugin_version(plugin_dir)}.zip"
-    fd, tmp_name = tempfile.mkstemp(prefix=".plugin-", suffix=".zip", dir=out_dir)
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp_name, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            for rel in plugin_files(plugin_dir):
-                info = zipfile.ZipInfo(f"{plugin_dir.name}/{rel.as_posix()}", date_time=ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                zf.writestr(info, (plugin_dir / rel).read_bytes())
-            licence = plugin_dir.parent.parent / "LICENSE"
-            if licence.exists() and not (plugin_dir / "LICENSE").exists():
-                # the QGIS plugin repository wants the licence inside the plugin folder
-                info = zipfile.ZipInfo(f"{plugin_dir.name}/LICENSE", date_time=ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                zf.writestr(info, licence.read_bytes())
-        os.replace(tmp_name, target)
-    finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for rel in plugin_files(plugin_dir):
+            _add(zf, f"{plugin_dir.name}/{rel.as_posix()}", (plugin_dir / rel).read_bytes())
+        licence = plugin_dir.parent.parent / "LICENSE"
+        if licence.exists() and not (plugin_dir / "LICENSE").exists():
+            # the QGIS plugin repository wants the licence inside the plugin folder
+            _add(zf, f"{plugin_dir.name}/LICENSE", licence.read_bytes())
     return target
 
 
 def main(argv=None) -> int:
+    """Build the zip and print its path and number of files."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(ROOT / "dist"), help="output folder (default: dist/)")
     args = parser.parse_args(argv)

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Install the planner-gis plugin zip into a QGIS profile, enabled, with its Python setting.
+r"""Install the planner-gis plugin zip into a QGIS profile, enabled, with its Python setting.
 
 Used by ``scripts/install_qgis_plugin.sh``; standard library only (PyQt5's
 QSettings is used when it is importable, so QGIS3.ini is written exactly as
 QGIS writes it). ::
 
-    python3 scripts/install_qgis_plugin.py --zip dist/planner_gis_qgis-0.1.0.zip \\
+    python3 scripts/install_qgis_plugin.py --zip dist/planner_gis_qgis-0.1.0.zip \
         --profile-dir ~/.local/share/QGIS/QGIS3/profiles/default --python .venv/bin/python
 """
 

@@ -66,7 +66,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -223,7 +223,7 @@ def _inner(rng: np.random.Generator, a: float, b: float, lo: float, hi: float) -
 class Area:
     """The generation area in EPSG:4548 and its zones."""
 
-    def __init__(self, bbox_lonlat: Optional[tuple[float, float, float, float]] = None):
+    def __init__(self, bbox_lonlat: tuple[float, float, float, float] | None = None):
         outline = gpd.read_file(OUTLINE).to_crs(CRS).geometry.union_all()
         if bbox_lonlat is not None:
             outline = outline.intersection(_metric_box(bbox_lonlat))
@@ -322,7 +322,21 @@ def make_streets(area: Area, rng: np.random.Generator, parks: list[shapely.Geome
     for p in parks:
         keep &= ~shapely.intersects(noded, p.buffer(-1.0))
     noded, kind = noded[keep], kind[keep]
-    # largest connected piece
+    noded, kind = _largest_piece(noded, kind)
+    out = gpd.GeoDataFrame(
+        {
+            "edge_id": np.arange(1, len(noded) + 1, dtype=np.int64),
+            "highway": kind,
+            "length_m": np.round(shapely.length(noded), 2),
+        },
+        geometry=noded,
+        crs=CRS,
+    )
+    return out
+
+
+def _largest_piece(noded: np.ndarray, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The segments (and their kinds) of the largest connected piece."""
     ends = np.vstack([shapely.get_coordinates(shapely.get_point(noded, 0)),
                       shapely.get_coordinates(shapely.get_point(noded, -1))])
     keys = np.round(ends, 2)
@@ -335,16 +349,7 @@ def make_streets(area: Area, rng: np.random.Generator, parks: list[shapely.Geome
     main = np.argmax(sizes)
     sel = label[node[:m]] == main
     noded, kind = noded[sel], kind[sel]
-    out = gpd.GeoDataFrame(
-        {
-            "edge_id": np.arange(1, len(noded) + 1, dtype=np.int64),
-            "highway": kind,
-            "length_m": np.round(shapely.length(noded), 2),
-        },
-        geometry=noded,
-        crs=CRS,
-    )
-    return out
+    return noded, kind
 
 
 # ----------------------------------------------------------------------------- grid and land use
@@ -376,6 +381,7 @@ class Grid:
                          dtype="uint8", all_touched=all_touched).astype(bool)
 
     def disc(self, lon: float, lat: float, r: float) -> np.ndarray:
+        """Cells within ``r`` metres of a lon/lat point."""
         ux, uy = _to_metric([(lon, lat)])[0]
         return (self.X - ux) ** 2 + (self.Y - uy) ** 2 <= r * r
 
@@ -470,13 +476,13 @@ class Siting:
         self.power = power
         self.score = correlate(self.uncovered, self.kernel, mode="constant")
 
-    def _pick(self, p: np.ndarray) -> Optional[int]:
+    def _pick(self, p: np.ndarray) -> int | None:
         c = np.cumsum(p.ravel())
         if c[-1] <= 0:
             return None
         return int(min(np.searchsorted(c, self.rng.uniform() * c[-1], side="right"), len(c) - 1))
 
-    def draw(self, planned: bool) -> Optional[int]:
+    def draw(self, planned: bool) -> int | None:
         """Flat index of a drawn cell (``None`` if no allowed cell has residents)."""
         if planned:
             s = np.where(self.allowed, self.score, 0.0)
@@ -486,9 +492,10 @@ class Siting:
         return self._pick(np.where(self.allowed, self.residents, 0.0))
 
     def forbid(self, idx: int) -> None:
+        """Exclude cell ``idx`` from later picks."""
         self.allowed.flat[idx] = False
 
-    def cover(self, idx: int, footprint: Optional[np.ndarray] = None) -> None:
+    def cover(self, idx: int, footprint: np.ndarray | None = None) -> None:
         """Mark the catchment of cell ``idx`` covered (and ``footprint`` cells unpopulated)."""
         nrow, ncol = self.uncovered.shape
         r, c = divmod(idx, ncol)
@@ -586,7 +593,7 @@ def make_parks(area: Area, rng: np.random.Generator, grid: Grid, expected: np.nd
 def park_entrances(parks: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Gates of the large parks: the middle of each side."""
     rows = []
-    for i, r in parks.reset_index(drop=True).iterrows():
+    for _, r in parks.reset_index(drop=True).iterrows():
         if r["category"] != "park_15min":
             continue
         x0, y0, x1, y1 = r.geometry.bounds
@@ -716,7 +723,7 @@ def make_facilities(area: Area, rng: np.random.Generator, grid: Grid, pop: np.nd
 def make_demo_city(
     out_dir: Path = DEFAULT_OUT,
     seed: int = DEFAULT_SEED,
-    bbox: Optional[tuple[float, float, float, float]] = None,
+    bbox: tuple[float, float, float, float] | None = None,
     total_population: int = DEFAULT_POPULATION,
 ) -> dict[str, Path]:
     """Generate the demo files into ``out_dir``; return their paths by kind.
@@ -770,7 +777,8 @@ def make_demo_city(
     return paths
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the demo city's files."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default data/demo)")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)

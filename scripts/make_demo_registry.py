@@ -31,6 +31,7 @@ def terms(first_year, last_year):
 
 
 def main():
+    """Write the demo registry CSV."""
     units = [f["properties"] for f in json.loads(UNITS.read_text(encoding="utf-8"))["features"]]
     assert len(units) == 24
     # 7 individuals, 12 design institutes, 4 universities, 1 joint team: spread over the units

@@ -15,7 +15,7 @@ import shutil
 import socket
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -41,7 +41,7 @@ def _closed_port() -> int:
 
 
 @contextlib.contextmanager
-def chromium(width: int = 1200, height: int = 800) -> Iterator["object"]:
+def chromium(width: int = 1200, height: int = 800) -> Iterator[object]:
     """Yield a selenium Chrome driver on headless Chromium with the network blocked."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

@@ -16,7 +16,7 @@ AS_OF = "2025-06-30"
 
 
 def squares(n, types=None, gap=0.0, crs=4548):
-    """n unit squares in a row, 1 km each, separated by ``gap`` metres."""
+    """N unit squares in a row, 1 km each, separated by ``gap`` metres."""
     geoms = [box(i * (KM + gap), 0, i * (KM + gap) + KM, KM) for i in range(n)]
     return gpd.GeoDataFrame({"unit_id": [f"U{i}" for i in range(n)], "name": [f"单元{i}" for i in range(n)],
                              "unit_type": types or ["street"] * n}, geometry=geoms, crs=crs)

@@ -371,7 +371,7 @@ def test_reach_on_demo_finds_the_planted_gaps(tmp_path):
                  "--entrances", str(demo / "fengtai_park_entrances.gpkg"), "--out", str(out)]) == 0
     under = gpd.read_file(out / "reach.gpkg", layer="underserved")
     mod = _demo_module()
-    for name, lon, lat, r, cats in mod.UNDERSERVED:
+    for name, lon, lat, _r, cats in mod.UNDERSERVED:
         centre = gpd.GeoSeries([Point(lon, lat)], crs=4326).to_crs(under.crs).iloc[0]
         for c in cats:
             shapes = under.loc[under.category == c, "geometry"]

@@ -97,7 +97,7 @@ def test_utf8_shapefile_without_cpg_reads(tmp_path, units):
     write_shapefile(units, shp, "UTF-8")
     assert not shp.with_suffix(".cpg").exists()
     body = dbf_records(shp)
-    assert "右安门街道".encode("utf-8") in body
+    assert "右安门街道".encode() in body
     body.decode("utf-8")  # valid UTF-8
     assert detect_shapefile_encoding(shp) == "UTF-8"
     assert list(read_vector(shp)["name"]) == NAMES
@@ -288,7 +288,7 @@ def test_write_csv_and_text(tmp_path):
         write_csv(TABLE, target, columns=["no_such_column"])
     check_table(read_table(target))
     t = write_text("责任规划师\n", tmp_path / "a.md")
-    assert t.read_bytes() == "责任规划师\n".encode("utf-8")
+    assert t.read_bytes() == "责任规划师\n".encode()
 
 
 def test_write_layers_gpkg_has_all_layers(tmp_path, units):
@@ -309,7 +309,7 @@ def test_write_layers_failure_keeps_old_file(tmp_path, units):
     target = tmp_path / "out.gpkg"
     write_layers({"units": units}, target)
     before = target.read_bytes()
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):  # pyogrio refuses the string
         write_layers({"units": units, "bad": "not a dataframe"}, target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.gpkg"]

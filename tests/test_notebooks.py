@@ -1,4 +1,9 @@
-"""The analyst notebooks: committed clean, public API only, and they run top to bottom.
+"""The analyst notebooks: committed clean, public API only, in step with their sources, and they run.
+
+The sources are the jupytext percent scripts ``notebooks/*.py`` (linted by
+ruff with the rest of the code); each is paired with the ``.ipynb`` next to it,
+which is committed without outputs and must be what jupytext makes of the
+script.
 
 Each notebook is executed with nbclient on the ``python3`` kernel (ipykernel of
 the interpreter running the tests) in a temporary copy of ``notebooks/``, so the
@@ -53,7 +58,7 @@ def test_committed_without_outputs(path):
     dirty = [i for i, c in enumerate(nb.cells)
              if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
     assert not dirty, (f"{path.name}: cells {dirty} have outputs or execution counts; "
-                       "clear them (regenerate with scripts/make_notebooks.py)")
+                       "clear them (regenerate with: jupytext --to ipynb notebooks/NAME.py)")
 
 
 def is_private(name: str) -> bool:
@@ -119,16 +124,33 @@ def test_uses_public_api_only(path):
     assert not bad, f"{path.name} uses private planner_gis names (cell: uses): {bad}"
 
 
-def test_generator_matches_committed_notebooks():
-    """The .ipynb files are what scripts/make_notebooks.py writes (no hand edits drift)."""
-    import importlib.util
+def comparable(nb) -> dict:
+    """A notebook as plain data without the cell ids (jupytext makes new random ids for new cells)."""
+    data = json.loads(nbformat.writes(nb))
+    for cell in data["cells"]:
+        cell.pop("id", None)
+    data["metadata"].pop("language_info", None)  # written by a kernel, not part of the source
+    return data
 
-    spec = importlib.util.spec_from_file_location("make_notebooks", ROOT / "scripts" / "make_notebooks.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    for name, nb in mod.build().items():
-        committed = (NB_DIR / name).read_text(encoding="utf-8")
-        assert mod.render(nb) == committed, f"{name} differs from scripts/make_notebooks.py; regenerate it"
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_equals_its_jupytext_source(path):
+    """Each .ipynb is what jupytext makes of its paired percent script (no hand edits drift)."""
+    jupytext = pytest.importorskip("jupytext")
+    source = path.with_suffix(".py")
+    assert source.exists(), f"{path.name} has no source {source.name}; pair it: jupytext --set-formats ipynb,py:percent"
+    expected = comparable(nbformat.reads(jupytext.writes(jupytext.read(source), fmt="ipynb"), as_version=4))
+    got = comparable(nbformat.read(path, as_version=4))
+    assert got == expected, (f"{path.name} differs from {source.name}; "
+                             f"regenerate it: jupytext --sync notebooks/{source.name}")
+
+
+def test_comparison_sees_a_changed_cell(tmp_path):
+    jupytext = pytest.importorskip("jupytext")
+    nb = jupytext.read(NOTEBOOKS[0].with_suffix(".py"))
+    edited = jupytext.read(NOTEBOOKS[0].with_suffix(".py"))
+    edited.cells[1].source += "\nprint('edited')"
+    assert comparable(nb) != comparable(edited)
 
 
 # ----------------------------------------------------------------------------- execution

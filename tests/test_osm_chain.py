@@ -30,12 +30,12 @@ import pytest
 import shapely
 from shapely.geometry import box
 
+from planner_gis.catalogue import facility_access_points, load_catalogue, osm_facilities
+from planner_gis.network import read_network
+from planner_gis.reach import compute_coverage
+
 pyrosm = pytest.importorskip("pyrosm")
 nx = pytest.importorskip("networkx")
-
-from planner_gis.catalogue import facility_access_points, load_catalogue, osm_facilities  # noqa: E402
-from planner_gis.network import read_network  # noqa: E402
-from planner_gis.reach import compute_coverage  # noqa: E402
 
 FLOOR_M2_PER_RESIDENT = 30.0
 DEFAULT_LEVELS = 2.0
@@ -94,7 +94,7 @@ def brute_snap(node_xy, eu, ev, pts):
 
 
 def reference_graph(net, points: dict[str, np.ndarray]):
-    """networkx graph of the network's edges with every point inserted on its nearest edge."""
+    """Networkx graph of the network's edges with every point inserted on its nearest edge."""
     xy, eu, ev = net.node_xy, net.edge_u, net.edge_v
     length = np.hypot(*(xy[ev] - xy[eu]).T)
     on_edge: dict[int, list] = {}

@@ -37,7 +37,7 @@ def reference_snap(net: WalkNetwork, pts: np.ndarray, max_snap: float):
 
 
 def reference_graph(net, origins, facilities, max_snap):
-    """networkx graph with every snap point inserted as a node on its edge.
+    """Networkx graph with every snap point inserted as a node on its edge.
 
     Origins are nodes ("o", i), facilities ("f", j), joined to their snap
     point nodes by the snap distance; edges are split at snap points.
@@ -429,8 +429,10 @@ def test_underserved_cells_from_raster_match_the_union_of_squares(tmp_path):
 
 @pytest.mark.parametrize("seed", [21, 22])
 def test_bounded_search_per_category_matches_networkx(seed):
-    """Several categories sharing one source graph and one snapped origin set (cached
-    incidence), each with its own limit: equal to networkx up to the limit, inf beyond."""
+    """Several categories share one source graph and one snapped origin set (cached incidence).
+
+    Each has its own limit: equal to networkx up to the limit, inf beyond.
+    """
     from planner_gis.network import snap_points
     from planner_gis.reach import nearest_from_snapped, source_graph
 

@@ -112,7 +112,7 @@ def geojson_layers(m) -> dict:
 
 
 def panels(m) -> list:
-    return [c.content for c in m._children.values() if type(c).__name__ in ("_Panel", "_Title")]
+    return [c.content for c in m._children.values() if type(c).__name__ in ("Panel", "Title")]
 
 
 # ----------------------------------------------------------------------------- self-contained page
@@ -257,7 +257,7 @@ def test_notes_footnote_and_attribution():
     m = webmap.audit_map(units, outline=outline)
     text = " ".join(panels(m))
     assert "审图号" in text and webmap.DEMO_NOTE not in text
-    attribution = [c for c in m._children.values() if type(c).__name__ == "_Attribution"][0]
+    attribution = [c for c in m._children.values() if type(c).__name__ == "Attribution"][0]
     assert any("OpenStreetMap" in t and "ODbL" in t for t in attribution.texts)
     assert "区界 District outline" in webmap.layer_names(m)
     demo = units.assign(geometry_quality="schematic")
@@ -339,7 +339,7 @@ def test_318_units_map_stays_under_3_mb(tmp_path):
 def _coverage(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     base = units[units.level == "base"].reset_index(drop=True)
     rows = []
-    for k, (cat, tier) in enumerate((("park", 15), ("clinic", 15), ("kindergarten", 5))):
+    for cat, tier in (("park", 15), ("clinic", 15), ("kindergarten", 5)):
         d = base[["unit_id", "name", "geometry"]].copy()
         d["category"] = cat
         d["tier_min"] = tier
@@ -359,9 +359,9 @@ def test_reach_choropleth_colours_follow_share():
                            "15分钟生活圈 15-min tier: mean of 2 categories"}
     assert layers["clinic"].show and not layers["park"].show
     assert all(not lay.overlay for lay in layers.values())  # radio buttons: one choropleth at a time
-    # hand-computed classes: 0/1000 -> 0 %, 500/2000 -> 25 %, 0/0 -> no residents,
-    # 3000/4000 -> 75 %, 5000/5000 -> 100 %, 19/100 -> 19 %
-    expected = ["#d7191c", "#fdae61", "#bdbdbd", "#a6d96a", "#1a9641", "#d7191c"]
+    # hand-computed classes (< 50 %, 50-75 %, 75-90 %, >= 90 %): 0/1000 -> 0 %, 500/2000 -> 25 %,
+    # 0/0 -> no residents, 3000/4000 -> 75 %, 5000/5000 -> 100 %, 19/100 -> 19 %
+    expected = ["#d7191c", "#d7191c", "#bdbdbd", "#a6d96a", "#1a9641", "#d7191c"]
     feats = layers["clinic"].data["features"]
     got = [layers["clinic"].style_function(f)["fillColor"] for f in feats]
     assert got == expected
@@ -610,3 +610,35 @@ def test_braces_in_data_are_not_evaluated_as_a_template():
     assert "{{ 1234" not in page and "{% if" not in page
     texts = "".join(webmap.audit_map(units)._children["pg_text"].pieces)
     assert "&#123;&#123; 1234*1000 &#125;&#125;&#123;% if 1 %&#125;" in texts
+
+
+# ----------------------------------------------------------------------------- one page, shared options
+
+
+def test_reach_layers_added_to_an_audit_map_share_one_page():
+    units, findings = grid_units()
+    m = webmap.audit_map(units, findings, review_number="京S(2024)001号")
+    assert webmap.reach_map(_coverage(units), category="clinic", m=m, note="合成 synthetic") is m
+    names = webmap.layer_names(m)
+    assert {"街乡 Units by status", "边界缺口 Boundary gaps", "clinic", "park"} <= set(names)
+    html = webmap.map_html(m)
+    assert html.count("L.control.layers(") == 1  # one layer control, after every layer
+    assert html.count("pgDecode(") == 2  # the helper's definition and the one geometry store
+    text = " ".join(panels(m))
+    assert "Coverage status" in text and "Covered share" in text  # both legends
+    assert "京S(2024)001号" in text and "合成 synthetic" in text  # notes of both calls kept
+    assert webmap.REVIEW_FOOTNOTE not in text
+    # the unit squares are stored once although both layer sets draw them
+    store = m._children["pg_geometry"]
+    assert len(store.geometries) == len(units) + len(findings[findings.geometry.notna()])
+
+
+def test_map_options_are_shared_and_keywords_override_them():
+    units, _ = grid_units()
+    opts = webmap.MapOptions(review_number="京S(2024)002号", simplify_m=0.0)
+    text = " ".join(panels(webmap.audit_map(units, options=opts)))
+    assert "京S(2024)002号" in text
+    text = " ".join(panels(webmap.audit_map(units, options=opts, review_number="京S(2024)003号")))
+    assert "京S(2024)003号" in text and "京S(2024)002号" not in text
+    with pytest.raises(InputError, match="tile URL template"):
+        webmap.reach_map(_coverage(units), options=webmap.MapOptions(tiles="not a template"))

@@ -103,7 +103,7 @@ def test_audit_map_offline_polygons_popup_tooltip_legend(driver, tmp_path):
     assert driver.execute_script("return document.querySelector('.pg-title').textContent") == \
         "丰台区责任规划师覆盖 (测试)"
     legend = driver.execute_script("return document.querySelector('.pg-legend').textContent")
-    assert "已覆盖 Covered" in legend and "未分配 Unassigned" in legend
+    assert "已覆盖 covered" in legend and "未覆盖 unassigned" in legend
     assert "审图号" in driver.execute_script("return document.querySelector('.pg-note').textContent")
     assert "OpenStreetMap" in driver.execute_script(
         "return document.querySelector('.leaflet-control-attribution').textContent")
@@ -193,23 +193,24 @@ def test_reach_map_shared_polygons_restyled_per_category(driver, tmp_path):
     path = webmap.save_map(m, tmp_path / "restyle.html")
     name = load(driver, path, m)
     common_checks(driver, name)
-    fill_of = ("var out = {}; window.%s.eachLayer(function (l) { if (l instanceof L.Polygon && l.feature)"
-               " { out[l.feature.properties._tip.split(' · ')[0]] = l.options.fillColor; } }); return out;" % name)
-    # unit U001 (测试街道1): park 30 % -> class 20-40 %; clinic 70 % -> class 60-80 % (hand-computed)
+    fill_of = ("var out = {}; window.MAP.eachLayer(function (l) { if (l instanceof L.Polygon && l.feature)"
+               " { out[l.feature.properties._tip.split(' · ')[0]] = l.options.fillColor; } }); return out;"
+               ).replace("MAP", name)
+    # unit U001 (测试街道1): park 30 % -> class < 50 %; clinic 70 % -> class 50-75 % (hand-computed)
     assert n_polygons(driver, name) == 6
-    assert driver.execute_script(fill_of)["测试街道1"] == webmap.SHARE_COLORS[1]
+    assert driver.execute_script(fill_of)["测试街道1"] == webmap.SHARE_COLORS[0]
     radio = [el for el in driver.find_elements("css selector", ".leaflet-control-layers-base label")
              if el.text.strip() == "clinic"][0]
     radio.click()
     time.sleep(0.3)
     assert n_polygons(driver, name) == 6
     fills = driver.execute_script(fill_of)
-    assert fills["测试街道1"] == webmap.SHARE_COLORS[3] and fills["测试街道5"] == webmap.SHARE_COLORS[0]
+    assert fills["测试街道1"] == webmap.SHARE_COLORS[1] and fills["测试街道5"] == webmap.SHARE_COLORS[0]
     # the drawn outline of U001 is the unit's polygon (1 km square) in lon/lat, to about 1 m
     ring = driver.execute_script(
-        "var r = null; window.%s.eachLayer(function (l) { if (l instanceof L.Polygon && l.feature &&"
-        " l.feature.properties._tip.indexOf('测试街道1 ') === 0) { r = l.getLatLngs()[0].map(function (p)"
-        " { return [p.lng, p.lat]; }); } }); return r;" % name)
+        ("var r = null; window.MAP.eachLayer(function (l) { if (l instanceof L.Polygon && l.feature &&"
+         " l.feature.properties._tip.indexOf('测试街道1 ') === 0) { r = l.getLatLngs()[0].map(function (p)"
+         " { return [p.lng, p.lat]; }); } }); return r;").replace("MAP", name))
     drawn = gpd.GeoSeries([shapely.Polygon(ring)], crs=4326).to_crs(METRIC).iloc[0]
     assert shapely.hausdorff_distance(drawn, base.geometry.iloc[1]) < 2.0
     assert browser.console_errors(driver) == []

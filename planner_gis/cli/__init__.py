@@ -20,7 +20,7 @@ import importlib
 import io
 import sys
 import traceback
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import Cancelled, PlannerGisError
@@ -90,7 +90,7 @@ def _install_sigterm() -> None:
         signal.signal(signal.SIGTERM, _terminate)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``planner-gis`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from ..errors import OutputError
 from ..io import check_not_inputs
 
 
-def prepare_out_dir(out: str, outputs: Iterable[str], inputs: Iterable[Optional[str]]) -> Path:
+def prepare_out_dir(out: str, outputs: Iterable[str], inputs: Iterable[str | None]) -> Path:
     """Create the output folder and refuse outputs that are inputs.
 
     ``outputs`` are file names inside ``out``.

@@ -42,7 +42,8 @@ import json
 import sys
 import time
 import warnings
-from typing import Any, Iterator, Optional, TextIO
+from typing import Any, TextIO
+from collections.abc import Iterator
 
 from .._progress import ProgressCallback
 
@@ -65,7 +66,7 @@ class Reporter:
         Where progress and events go (default ``sys.stderr``).
     """
 
-    def __init__(self, mode: str = "auto", quiet: bool = False, stream: Optional[TextIO] = None):
+    def __init__(self, mode: str = "auto", quiet: bool = False, stream: TextIO | None = None):
         self.stream = stream if stream is not None else sys.stderr
         if mode == "auto":
             mode = "bar" if _isatty(self.stream) else "lines"
@@ -91,7 +92,7 @@ class Reporter:
         else:
             print(f"warning: {message}", file=self.stream)
 
-    def done(self, summary: str, outputs: Optional[dict] = None, **data: Any) -> None:
+    def done(self, summary: str, outputs: dict | None = None, **data: Any) -> None:
         """Report the result of a run that worked (``summary`` is one line; ``data`` more JSON fields)."""
         self.event(event="done", exit=0, summary=summary, outputs=outputs or {}, **data)
 

@@ -14,6 +14,7 @@ OUTPUTS = ("findings.csv", "workload.csv", "audit.gpkg", "audit.json")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``audit`` sub-command."""
     p = sub.add_parser(
         "audit",
         help="audit responsibility zones against a team registry",
@@ -62,7 +63,10 @@ def summary_line(result: AuditResult) -> str:
 
 
 def summary_line_zh(result: AuditResult) -> str:
-    """The same line in Chinese, with the finding names of the map styles (``"4 项审查发现（2026-03-31）：未覆盖 1 ..."``)."""
+    """The same line in Chinese, with the finding names of the map styles.
+
+    E.g. ``"4 项审查发现（2026-03-31）：未覆盖 1，多团队 1，..."``.
+    """
     from ..styles import load_map_styles
 
     labels = {k: v["label_zh"] for k, v in load_map_styles()["findings"].items()}
@@ -76,6 +80,7 @@ def summary_line_zh(result: AuditResult) -> str:
 
 
 def print_summary(result: AuditResult, out: Path) -> None:
+    """Print the human summary of the run on stdout."""
     s = result.summary()
     print(f"audit of {s['units']} units on {s['as_of']} ({s['crs']})")
     print("  units: " + ", ".join(f"{k} {v}" for k, v in s["status"].items()))
@@ -86,6 +91,7 @@ def print_summary(result: AuditResult, out: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the command with the parsed arguments; returns the exit status."""
     from ..registry import read_registry
     from ..zones import read_zones
     from ._common import prepare_out_dir, registry_columns

@@ -20,6 +20,7 @@ DEMO_ISOCHRONE_CATEGORIES = ("middle_school", "health_centre")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` sub-command."""
     p = sub.add_parser(
         "demo", help="run audit, reach and web maps on the bundled Fengtai demo data",
         description="Runs the audit, the living-circle reach and both web maps on the bundled Fengtai demo "
@@ -33,10 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the command with the parsed arguments; returns the exit status."""
     from .._progress import scaled
     from ..audit import audit
-    from ..catalogue import load_catalogue
-    from ..coverage import assess_living_circle, read_population
+    from ..facilities import load_catalogue
+    from ..living_circle import assess_living_circle, read_population
     from ..io import read_vector
     from ..network import read_network
     from ..registry import active_unit_teams

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def collect() -> dict:
     """The facts ``info`` prints, as a dict of plain JSON values."""
     from .. import __version__
-    from ..catalogue import load_catalogue
+    from ..facilities import load_catalogue
     from ..registry import COLUMN_ALIASES as REGISTRY_ALIASES
     from ..styles import load_map_styles
     from ..registry import ROLE_ALIASES

@@ -7,6 +7,7 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``network`` sub-command."""
     p = sub.add_parser(
         "network", help="build a walking network from OSM, GraphML or a line layer and save it",
         description="Builds the walking network (lines connect only where they share a vertex, rounded to "
@@ -21,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the command with the parsed arguments; returns the exit status."""
     from ..errors import OutputError
     from ..io import check_not_inputs
     from ..network import read_network, save_network

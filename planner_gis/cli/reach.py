@@ -57,7 +57,7 @@ from typing import Any
 
 import numpy as np
 
-from ..coverage import COVERAGE_COLUMNS, ID_CANDIDATES, LivingCircle
+from ..living_circle import COVERAGE_COLUMNS, ID_CANDIDATES, LivingCircle
 from ..errors import InputError
 from ._common import add_registry_columns, add_zone_columns
 
@@ -67,6 +67,7 @@ MAX_LISTED = 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``reach`` sub-command."""
     p = sub.add_parser(
         "reach",
         help="share of residents reaching everyday facilities in the 5/10/15-minute living circle",
@@ -141,7 +142,10 @@ def summary_line(lc: LivingCircle) -> str:
 
 
 def summary_line_zh(lc: LivingCircle) -> str:
-    """The same line in Chinese (``"15分钟生活圈 35%，10分钟 37%，5分钟 31% 的居民（共 2000000 人）可达该圈层全部设施"``)."""
+    """The same line in Chinese.
+
+    E.g. ``"15分钟生活圈 35%，10分钟生活圈 37%，5分钟生活圈 31% 的居民（共 2000000 人）可达该圈层全部设施"``.
+    """
     shares = lc.summary["district_share"]
     parts = [f"{t}分钟生活圈 {shares[f'tier_{t}']:.0%}" for t in (15, 10, 5) if f"tier_{t}" in shares]
     residents = lc.summary["counts"]["population"]
@@ -149,6 +153,7 @@ def summary_line_zh(lc: LivingCircle) -> str:
 
 
 def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path) -> None:
+    """Print the human summary of the run on stdout."""
     s = lc.summary
     c = s["counts"]
     print(f"reach: {c['origins']} origins ({c['population']:.0f} residents), {c['facilities']} facilities "
@@ -187,9 +192,10 @@ def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path) -> No
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the command with the parsed arguments; returns the exit status."""
     from .._progress import report, scaled
-    from ..catalogue import load_catalogue, osm_facilities
-    from ..coverage import assess_living_circle, read_population
+    from ..facilities import load_catalogue, osm_facilities
+    from ..living_circle import assess_living_circle, read_population
     from .._validate import require_columns
     from ..io import read_vector
     from ..network import read_network

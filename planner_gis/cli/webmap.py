@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Optional
 
 from ..errors import InputError, OutputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``webmap`` sub-command."""
     p = sub.add_parser(
         "webmap",
         help="write a self-contained HTML web map of audit or reach outputs",
@@ -117,6 +117,7 @@ def _check_out(out: str, inputs: list) -> Path:
 
 
 def run_audit(args: argparse.Namespace) -> int:
+    """``webmap audit``: the audit map from an audit folder or its audit.gpkg."""
     from ..webmap import audit_map, save_map
 
     path = _gpkg(args.source, "audit.gpkg")
@@ -139,6 +140,7 @@ def run_audit(args: argparse.Namespace) -> int:
 
 
 def run_reach(args: argparse.Namespace) -> int:
+    """``webmap reach``: the coverage map from a reach folder or its reach.gpkg."""
     from ..webmap import reach_map, save_map
 
     path = _gpkg(args.source, "reach.gpkg")
@@ -156,6 +158,6 @@ def run_reach(args: argparse.Namespace) -> int:
     return 0
 
 
-def _size(path: Optional[Path]) -> str:
+def _size(path: Path | None) -> str:
     n = path.stat().st_size
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"

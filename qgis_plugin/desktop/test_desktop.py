@@ -172,7 +172,7 @@ def test_processing_isochrones_equal_the_library(session):
     lib = isochrones(read_network(datasets.demo_network_path()), read_vector(datasets.demo_entrances_path()),
                      thresholds=(300, 500))
     assert len(got) == len(lib) == 2 * 160
-    for (pid, thr, length, area), rec in zip(got, lib.itertuples(index=False)):
+    for (_pid, thr, length, area), rec in zip(got, lib.itertuples(index=False)):
         assert (thr, length) == (rec.threshold_m, pytest.approx(rec.street_length_m))
         assert area == pytest.approx(rec.geometry.area, rel=1e-9)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import configparser
 from pathlib import Path
-from typing import Dict
 
 PLUGIN_DIR = Path(__file__).resolve().parent
 ICON_PATH = PLUGIN_DIR / "icon.svg"
 
 
-def read_metadata() -> Dict[str, str]:
+def read_metadata() -> dict[str, str]:
     """Return the ``[general]`` section of ``metadata.txt`` as a dict."""
     parser = configparser.ConfigParser(interpolation=None)
     parser.optionxform = str  # keep keys as written (qgisMinimumVersion)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Callable, Dict, Optional
+from collections.abc import Callable
 
 from qgis.core import (
     Qgis,
@@ -54,7 +54,7 @@ KINDS = (AUDIT, REACH, ISOCHRONES)
 ERROR_STYLE = "color: #b00020"
 
 
-def _layer_id(combo) -> Optional[str]:
+def _layer_id(combo) -> str | None:
     layer = combo.currentLayer()
     return layer.id() if layer is not None else None
 
@@ -76,14 +76,14 @@ class PlannerGisDock(QgsDockWidget):
         self.iface = iface
         self.setObjectName("PlannerGisDock")
         self.setWindowTitle(PLUGIN_NAME)
-        self.run: Optional[BackgroundRun] = None
+        self.run: BackgroundRun | None = None
         self.env = None
         self.env_task = None
         #: output files of the last successful run of each kind
-        self.last_outputs: Dict[str, Dict[str, str]] = {}
-        self.last_run_dir: Dict[str, Path] = {}
+        self.last_outputs: dict[str, dict[str, str]] = {}
+        self.last_run_dir: dict[str, Path] = {}
         self.last_summary = ""
-        self.last_webmap: Optional[str] = None
+        self.last_webmap: str | None = None
         self.added_layers: list = []
 
         body = QWidget()
@@ -320,7 +320,7 @@ class PlannerGisDock(QgsDockWidget):
         params.update(tab.columns.parameters())
         return params
 
-    def run_audit(self) -> Optional[BackgroundRun]:
+    def run_audit(self) -> BackgroundRun | None:
         """Run planner_gis:audit with the tab's inputs; the results are added to the project."""
         if self._no_layer(self.audit.zones):
             return None
@@ -375,7 +375,7 @@ class PlannerGisDock(QgsDockWidget):
             params.update(self.audit.columns.parameters())
         return params
 
-    def run_reach(self) -> Optional[BackgroundRun]:
+    def run_reach(self) -> BackgroundRun | None:
         """Run planner_gis:reach with the tab's inputs; the results are added to the project."""
         if self._no_layer(self.reach.facilities, self.reach.zones):
             return None
@@ -422,7 +422,7 @@ class PlannerGisDock(QgsDockWidget):
             "OUTPUT": str(run_dir / "isochrones.gpkg"),
         }
 
-    def run_isochrones(self) -> Optional[BackgroundRun]:
+    def run_isochrones(self) -> BackgroundRun | None:
         """Run planner_gis:isochrones with the tab's inputs; the result is added to the project."""
         if self._no_layer(self.iso.points):
             return None
@@ -477,7 +477,7 @@ class PlannerGisDock(QgsDockWidget):
                 params["ISOCHRONES"] = self.last_outputs[ISOCHRONES]["OUTPUT"]
         return params
 
-    def export_webmap(self) -> Optional[BackgroundRun]:
+    def export_webmap(self) -> BackgroundRun | None:
         """Write the web map of the last result of the current tab (planner_gis:webmap)."""
         kind = self.current_kind()
         if kind == ISOCHRONES and REACH not in self.last_outputs:

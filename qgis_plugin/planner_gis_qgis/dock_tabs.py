@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Dict, Optional
 
 from qgis.core import QgsFieldProxyModel, QgsMapLayerProxyModel, QgsVectorLayer
 from qgis.gui import QgsCollapsibleGroupBox, QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
@@ -44,7 +43,7 @@ class Tab(QWidget):
         super().__init__()
         self.form = QFormLayout(self)
 
-    def row(self, label: Optional[str], widget):
+    def row(self, label: str | None, widget):
         """Add ``widget`` (with ``label``) and return it."""
         if label is None:
             self.form.addRow(widget)
@@ -116,11 +115,11 @@ def table_headers(path: str) -> list:
 class RegistryColumns(QgsCollapsibleGroupBox):
     """Which column of the registry holds each field; '(automatic)' lets the library recognise it."""
 
-    def __init__(self, file_widget: QgsFileWidget, aliases: Optional[Dict[str, list]] = None):
+    def __init__(self, file_widget: QgsFileWidget, aliases: dict[str, list] | None = None):
         super().__init__(tr("Registry columns"))
         self.setCollapsed(True)
         self.aliases = aliases or {}
-        self.combos: Dict[str, QComboBox] = {}
+        self.combos: dict[str, QComboBox] = {}
         form = QFormLayout(self)
         labels = {"team_id": tr("Team id"), "unit_id": tr("Unit id"), "role": tr("Role"),
                   "start_date": tr("Contract start"), "end_date": tr("Contract end"), "team_name": tr("Team name")}
@@ -133,7 +132,7 @@ class RegistryColumns(QgsCollapsibleGroupBox):
         self.file_widget = file_widget
         file_widget.fileChanged.connect(self.refresh)
 
-    def set_aliases(self, aliases: Dict[str, list]) -> None:
+    def set_aliases(self, aliases: dict[str, list]) -> None:
         """The spellings the library recognises (from ``planner-gis info``)."""
         self.aliases = aliases or {}
         self.refresh()

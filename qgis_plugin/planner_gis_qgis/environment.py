@@ -28,7 +28,6 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 #: Name of the Processing setting (QgsSettings key ``Processing/Configuration/PLANNER_GIS_PYTHON``).
 SETTING = "PLANNER_GIS_PYTHON"
@@ -67,14 +66,14 @@ class Environment:
     """A working planner-gis environment and what it reported of itself (``info --json``)."""
 
     python: str
-    info: Dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
 
     @property
     def version(self) -> str:
         """The planner-gis version of the environment."""
         return str(self.info.get("version", "?"))
 
-    def command(self, *args: str) -> List[str]:
+    def command(self, *args: str) -> list[str]:
         """The command line that runs ``planner-gis ARGS`` in this environment."""
         return [self.python, "-m", "planner_gis", *args]
 
@@ -116,7 +115,7 @@ def python_in(path: str) -> Path:
     return p
 
 
-def configured_python(setting: Optional[str]) -> Optional[Path]:
+def configured_python(setting: str | None) -> Path | None:
     """The Python named by the setting, else by ``PLANNER_GIS_PYTHON``, else the default venv's if it exists."""
     for value in (setting, os.environ.get(ENV_VAR)):
         if value and str(value).strip():
@@ -125,7 +124,7 @@ def configured_python(setting: Optional[str]) -> Optional[Path]:
     return default if default.exists() else None
 
 
-def subprocess_env() -> Dict[str, str]:
+def subprocess_env() -> dict[str, str]:
     """The environment variables for the subprocess: QGIS's own Python and GDAL/PROJ settings removed."""
     env = {k: v for k, v in os.environ.items() if k not in FOREIGN_VARIABLES}
     env["PYTHONIOENCODING"] = "utf-8"
@@ -133,7 +132,7 @@ def subprocess_env() -> Dict[str, str]:
     return env
 
 
-def base_python() -> Optional[str]:
+def base_python() -> str | None:
     """A Python 3 to create a venv with (never the QGIS binary), or None."""
     if sys.platform.startswith("win"):
         return shutil.which("py") or shutil.which("python")
@@ -143,7 +142,7 @@ def base_python() -> Optional[str]:
     return None
 
 
-def create_commands(source: str = PYPI_NAME, venv: Optional[Path] = None) -> List[List[str]]:
+def create_commands(source: str = PYPI_NAME, venv: Path | None = None) -> list[list[str]]:
     """The commands that create a venv with planner-gis installed from ``source``.
 
     Parameters
@@ -170,7 +169,7 @@ def create_commands(source: str = PYPI_NAME, venv: Optional[Path] = None) -> Lis
     ]
 
 
-def shell_line(cmd: List[str]) -> str:
+def shell_line(cmd: list[str]) -> str:
     """A command as one line a user can paste into a terminal."""
     return " ".join(f'"{c}"' if (" " in c or not c) else c for c in cmd)
 
@@ -184,7 +183,7 @@ def setup_fix(source: str = PYPI_NAME) -> str:
             f"(a checkout's .venv made by scripts/setup.sh works too)")
 
 
-def check(python: Optional[Path], timeout: float = CHECK_TIMEOUT) -> Environment:
+def check(python: Path | None, timeout: float = CHECK_TIMEOUT) -> Environment:
     """Run ``PYTHON -m planner_gis info --json``; return the environment or say what is wrong.
 
     Raises
@@ -227,7 +226,7 @@ def hidden_window() -> dict:
     return {}
 
 
-def create_environment(source: str = PYPI_NAME, venv: Optional[Path] = None, on_line=None,
+def create_environment(source: str = PYPI_NAME, venv: Path | None = None, on_line=None,
                        canceled=None) -> Path:
     """Create a venv at ``venv`` and install planner-gis from ``source`` into it; returns its Python.
 
@@ -256,11 +255,11 @@ def create_environment(source: str = PYPI_NAME, venv: Optional[Path] = None, on_
     return venv_python(venv)
 
 
-def _run_streamed(cmd: List[str], on_line, canceled) -> None:
+def _run_streamed(cmd: list[str], on_line, canceled) -> None:
     on_line("$ " + shell_line(cmd))
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
                             errors="replace", env=subprocess_env(), **hidden_window())
-    tail: List[str] = []
+    tail: list[str] = []
     for line in iter(proc.stdout.readline, ""):
         line = line.rstrip()
         tail = (tail + [line])[-5:]

@@ -10,7 +10,6 @@ with the sources).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from qgis.PyQt.QtCore import QCoreApplication, QTranslator
 
@@ -39,7 +38,7 @@ def qgis_locale() -> str:
     return (value or "en")[:2].lower()
 
 
-def install(locale: Optional[str] = None) -> Optional[str]:
+def install(locale: str | None = None) -> str | None:
     """Load the translation for ``locale`` (default: QGIS's); returns the .qm file used, if any."""
     remove()
     code = (locale or qgis_locale())[:2].lower()

@@ -21,7 +21,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
 
 from .environment import hidden_window, subprocess_env
 
@@ -60,10 +59,10 @@ class CommandResult:
     """What a command that worked reported."""
 
     summary: str = ""
-    outputs: Dict[str, str] = field(default_factory=dict)
-    data: Dict = field(default_factory=dict)
-    stdout: List[str] = field(default_factory=list)
-    warnings: List[str] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    stdout: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -90,7 +89,7 @@ def _reader(stream, name: str, sink: queue.Queue) -> None:
     sink.put((name, None))
 
 
-def _popen(command: List[str], cwd: Optional[str]) -> subprocess.Popen:
+def _popen(command: list[str], cwd: str | None) -> subprocess.Popen:
     kwargs = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
                   encoding="utf-8", errors="replace", env=subprocess_env(), cwd=cwd, bufsize=1)
     if sys.platform.startswith("win"):
@@ -121,7 +120,7 @@ def stop(proc: subprocess.Popen, grace: float = GRACE) -> None:
         pass
 
 
-def run_command(command: List[str], callbacks: Optional[Callbacks] = None, cwd: Optional[str] = None) -> CommandResult:
+def run_command(command: list[str], callbacks: Callbacks | None = None, cwd: str | None = None) -> CommandResult:
     """Run ``command`` (a ``planner-gis ... --progress jsonl`` command line) to the end.
 
     Returns
@@ -172,8 +171,8 @@ class _State:
 
     def __init__(self):
         self.result = CommandResult()
-        self.error: Optional[dict] = None
-        self.stray: List[str] = []
+        self.error: dict | None = None
+        self.stray: list[str] = []
 
     def take(self, stream: str, line: str, cb: Callbacks) -> None:
         if stream == "stdout":
@@ -211,7 +210,7 @@ class _State:
         return self.result
 
 
-def _event(line: str) -> Optional[dict]:
+def _event(line: str) -> dict | None:
     text = line.strip()
     if not (text.startswith("{") and text.endswith("}")):
         return None

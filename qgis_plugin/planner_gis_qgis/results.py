@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from qgis.core import (
     QgsCoordinateTransform,
@@ -53,12 +53,12 @@ class ResultGroup:
     project : QgsProject, optional
     """
 
-    def __init__(self, title: str, project: Optional[QgsProject] = None):
+    def __init__(self, title: str, project: QgsProject | None = None):
         self.project = project or QgsProject.instance()
         self.group = self.project.layerTreeRoot().insertGroup(0, title)
         self.layers: list = []
 
-    def add_vector(self, uri: str, title: str, style: Optional[Callable] = None) -> Optional[QgsVectorLayer]:
+    def add_vector(self, uri: str, title: str, style: Callable | None = None) -> QgsVectorLayer | None:
         """Load ``uri`` (``path`` or ``path|layername=x``) as a vector layer; None if it is not valid."""
         layer = QgsVectorLayer(uri, title, "ogr")
         if not layer.isValid():
@@ -67,7 +67,7 @@ class ResultGroup:
             style(layer)
         return self._add(layer)
 
-    def add_raster(self, path: str, title: str) -> Optional[QgsRasterLayer]:
+    def add_raster(self, path: str, title: str) -> QgsRasterLayer | None:
         """Load ``path`` as a raster layer; None if it is not valid."""
         layer = QgsRasterLayer(path, title)
         return self._add(layer) if layer.isValid() else None

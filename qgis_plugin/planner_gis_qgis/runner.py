@@ -8,7 +8,6 @@ the end through Qt signals, delivered in the main thread.
 
 from __future__ import annotations
 
-from typing import List, Optional
 
 from qgis.core import (
     QgsApplication,
@@ -30,7 +29,7 @@ class SignallingFeedback(QgsProcessingFeedback):
 
     def __init__(self):
         super().__init__()
-        self.errors: List[str] = []
+        self.errors: list[str] = []
 
     def setProgressText(self, text: str) -> None:  # noqa: N802
         super().setProgressText(text)
@@ -65,11 +64,11 @@ class BackgroundRun(QObject):
         self.algorithm_id = algorithm_id
         self.parameters = dict(parameters)
         self.project = project or QgsProject.instance()
-        self.context: Optional[QgsProcessingContext] = None
+        self.context: QgsProcessingContext | None = None
         self.feedback = SignallingFeedback()
         self.feedback.progressChanged.connect(self.progress.emit)
         self.feedback.stage.connect(self.stage.emit)
-        self.task: Optional[QgsProcessingAlgRunnerTask] = None
+        self.task: QgsProcessingAlgRunnerTask | None = None
         self.done = False
         self.ok = False
         self.results: dict = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from qgis.core import QgsSettings
 
@@ -58,6 +58,6 @@ def remember(name: str, value: Any) -> None:
     QgsSettings().setValue(DOCK_PREFIX + name, value)
 
 
-def recall(name: str, default: Optional[Any] = None) -> Any:
+def recall(name: str, default: Any | None = None) -> Any:
     """A dock input stored by :func:`remember` (``default`` if none)."""
     return QgsSettings().value(DOCK_PREFIX + name, default)

@@ -16,7 +16,7 @@ turns them into QGIS renderers:
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from qgis.core import (
     NULL,
@@ -81,7 +81,7 @@ def categorize(layer: QgsVectorLayer, field: str, entries: dict) -> None:
     layer.triggerRepaint()
 
 
-def style_units(layer: QgsVectorLayer, styles: Optional[dict] = None) -> None:
+def style_units(layer: QgsVectorLayer, styles: dict | None = None) -> None:
     """Audit units by status, labelled with their names."""
     styles = map_styles() if styles is None else styles
     if styles.get("status"):
@@ -89,14 +89,14 @@ def style_units(layer: QgsVectorLayer, styles: Optional[dict] = None) -> None:
     label_units(layer)
 
 
-def style_findings(layer: QgsVectorLayer, styles: Optional[dict] = None) -> None:
+def style_findings(layer: QgsVectorLayer, styles: dict | None = None) -> None:
     """Audit findings (gaps, overlaps ...) by kind."""
     styles = map_styles() if styles is None else styles
     if styles.get("findings"):
         categorize(layer, "kind", styles["findings"])
 
 
-def style_coverage(layer: QgsVectorLayer, category: Optional[str] = None, styles: Optional[dict] = None) -> None:
+def style_coverage(layer: QgsVectorLayer, category: str | None = None, styles: dict | None = None) -> None:
     """Reach coverage graduated by share; with ``category`` only that category (or tier) is shown."""
     styles = map_styles() if styles is None else styles
     if category:
@@ -111,7 +111,7 @@ def style_coverage(layer: QgsVectorLayer, category: Optional[str] = None, styles
     layer.triggerRepaint()
 
 
-def style_underserved(layer: QgsVectorLayer, category: Optional[str] = None, styles: Optional[dict] = None) -> None:
+def style_underserved(layer: QgsVectorLayer, category: str | None = None, styles: dict | None = None) -> None:
     """Underserved areas hatched over the map; with ``category`` only those of that category.
 
     For a tier (``tier_15``) the areas of all categories of the tier are shown: the places
@@ -140,7 +140,7 @@ def _ramp_color(fraction: float, stops: Sequence[str]) -> str:
     return QColor(*mix).name()
 
 
-def style_isochrones(layer: QgsVectorLayer, field: str = "threshold_m", styles: Optional[dict] = None) -> None:
+def style_isochrones(layer: QgsVectorLayer, field: str = "threshold_m", styles: dict | None = None) -> None:
     """Isochrones by walking distance, nested: the largest distance is drawn first (below)."""
     styles = map_styles() if styles is None else styles
     iso = styles.get("isochrones") or {}

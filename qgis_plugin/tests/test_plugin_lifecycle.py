@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from qgis.core import Qgis, QgsApplication
+from qgis.core import QgsApplication
 
 from conftest import LIBRARY_PYTHON, REPO
 

@@ -34,7 +34,8 @@ def test_chinese_interface_follows_the_locale(qgis_iface):
         from planner_gis_qgis.algorithms.reach import ReachAlgorithm
 
         assert ReachAlgorithm().displayName() == "生活圈可达性（5/10/15 分钟）"
-        assert "GB 50180-2018" in ReachAlgorithm().shortHelpString() and "居民比例" in ReachAlgorithm().shortHelpString()
+        help_text = ReachAlgorithm().shortHelpString()
+        assert "GB 50180-2018" in help_text and "居民比例" in help_text
     finally:
         i18n.remove()
     assert tr("Run audit") == "Run audit"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import List, Optional
 
 from qgis.core import (
     Qgis,
@@ -113,7 +112,7 @@ class CliAlgorithm(QgsProcessingAlgorithm):
             createByDefault=False))
         self.addOutput(QgsProcessingOutputString(SUMMARY, self.tr("Summary")))
 
-    def metric_crs_arguments(self, parameters, context) -> List[str]:
+    def metric_crs_arguments(self, parameters, context) -> list[str]:
         """``--metric-crs AUTHID`` when a metric CRS was chosen."""
         if parameters.get(METRIC_CRS) in (None, ""):
             return []
@@ -147,7 +146,7 @@ class CliAlgorithm(QgsProcessingAlgorithm):
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def execute(self, command: List[str], feedback, work: Path) -> CommandResult:
+    def execute(self, command: list[str], feedback, work: Path) -> CommandResult:
         """Run the command; errors become QgsProcessingException with the command's message."""
         log(" ".join(command))
         try:
@@ -159,11 +158,11 @@ class CliAlgorithm(QgsProcessingAlgorithm):
                 log(exc.detail, Qgis.Warning)
             raise QgsProcessingException(str(exc)) from None
 
-    def arguments(self, parameters, context, feedback, work: Path) -> List[str]:  # pragma: no cover
+    def arguments(self, parameters, context, feedback, work: Path) -> list[str]:  # pragma: no cover
         """The command line after the sub-command name; inputs are recorded with :meth:`use`."""
         raise NotImplementedError
 
-    def use(self, args: List[str], option: Optional[str], value: Optional[str]) -> None:
+    def use(self, args: list[str], option: str | None, value: str | None) -> None:
         """Append ``option value`` (or only ``value`` for a positional) to ``args`` when ``value`` is set.
 
         File values are remembered as inputs, which the outputs may never overwrite.
@@ -208,7 +207,7 @@ class CliAlgorithm(QgsProcessingAlgorithm):
             shutil.move(str(item), str(destination))
         outputs[OUTPUT_FOLDER] = str(target)
 
-    def copy_layer(self, parameters, name: str, context, feedback, path: Path, layer: Optional[str] = None):
+    def copy_layer(self, parameters, name: str, context, feedback, path: Path, layer: str | None = None):
         """Copy a layer the command wrote into the feature-sink output ``name``; its id, or None if not asked."""
         uri = str(path) if layer is None else f"{path}|layername={layer}"
         source = QgsVectorLayer(uri, layer or path.stem, "ogr")
@@ -229,7 +228,7 @@ class CliAlgorithm(QgsProcessingAlgorithm):
             sink.addFeature(out, QgsFeatureSink.FastInsert)
         return dest
 
-    def copy_file(self, parameters, name: str, context, path: Path) -> Optional[str]:
+    def copy_file(self, parameters, name: str, context, path: Path) -> str | None:
         """Copy a file the command wrote to the file-destination output ``name``; its path, or None."""
         if parameters.get(name) in (None, ""):
             return None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 from qgis.core import (
     QgsFeatureSink,
@@ -30,7 +29,7 @@ LAYERED = (".gpkg", ".sqlite", ".db")
 SINGLE = (".shp", ".geojson", ".json", ".fgb", ".gml", ".kml", ".csv", ".tab", ".mif")
 
 
-def _plain_file(layer) -> Optional[str]:
+def _plain_file(layer) -> str | None:
     """``path`` or ``path:layer`` when the layer reads one whole file with the file's own CRS, else None."""
     if layer is None or layer.providerType() != "ogr" or layer.subsetString():
         return None
@@ -52,7 +51,7 @@ def _plain_file(layer) -> Optional[str]:
     return None
 
 
-def vector_argument(alg, parameters: dict, name: str, context, feedback, work: Path) -> Optional[str]:
+def vector_argument(alg, parameters: dict, name: str, context, feedback, work: Path) -> str | None:
     """The file the command reads for the feature-source parameter ``name`` (None if unset).
 
     Raises
@@ -75,7 +74,7 @@ def vector_argument(alg, parameters: dict, name: str, context, feedback, work: P
     return export_source(source, work / f"{name.lower()}.gpkg", context, feedback)
 
 
-def export_source(source, path: Path, context, feedback, layer: Optional[str] = None) -> str:
+def export_source(source, path: Path, context, feedback, layer: str | None = None) -> str:
     """Write every feature of ``source`` into the GeoPackage ``path`` (as ``layer``, added to the file).
 
     Returns the path (``path:layer`` when a layer name is given).
@@ -105,7 +104,7 @@ def export_source(source, path: Path, context, feedback, layer: Optional[str] = 
     return f"{path}:{layer}" if layer else str(path)
 
 
-def raster_argument(alg, parameters: dict, name: str, context) -> Optional[str]:
+def raster_argument(alg, parameters: dict, name: str, context) -> str | None:
     """The file of the raster parameter ``name`` (None if unset); a raster not in a file is refused."""
     if parameters.get(name) in (None, ""):
         return None
@@ -120,7 +119,7 @@ def raster_argument(alg, parameters: dict, name: str, context) -> Optional[str]:
     return path
 
 
-def file_argument(alg, parameters: dict, name: str, context) -> Optional[str]:
+def file_argument(alg, parameters: dict, name: str, context) -> str | None:
     """The path of the file parameter ``name`` (None if unset)."""
     if parameters.get(name) in (None, ""):
         return None

@@ -1,21 +1,4 @@
-"""Coordinate reference systems: the metric-CRS policy and Chinese offset datums.
-
-CRS policy
-----------
-planner-gis measures areas and distances in metres, in a projected CRS chosen
-explicitly and recorded in every output:
-
-1. If the caller passes ``metric_crs`` (an EPSG code or anything pyproj
-   accepts), that CRS is used. It must be projected with metre units.
-2. Otherwise, if the data already is in a projected CRS with metre units, that
-   CRS is kept: the user chose it.
-3. Otherwise (geographic data such as WGS84 or CGCS2000 lon/lat) the CRS is
-   derived from the centre of the data: inside China, the CGCS2000 3-degree
-   Gauss-Kruger zone whose central meridian is nearest (EPSG:4534 for 75E up to
-   EPSG:4554 for 135E); elsewhere the WGS84 UTM zone (EPSG:326xx / 327xx).
-
-Data without a CRS is never guessed: it raises :class:`~planner_gis.errors.CRSError`
-saying how to set one.
+"""Chinese offset datums: GCJ-02 (Amap, Tencent) and BD-09 (Baidu) to and from WGS84.
 
 Chinese offset coordinates (GCJ-02, BD-09)
 ------------------------------------------
@@ -49,182 +32,21 @@ although the points are hundreds of metres off. planner-gis treats them as a
 
 The offset conventions are lon/lat only: a layer in a projected CRS is refused
 (Baidu's metric "BD09MC" Mercator coordinates are not supported).
-
-Examples
---------
->>> from planner_gis.crs import metric_crs_for_lonlat
->>> metric_crs_for_lonlat(116.3, 39.85).to_epsg()   # Beijing: CGCS2000 GK CM 117E
-4548
->>> metric_crs_for_lonlat(2.35, 48.85).to_epsg()    # Paris: UTM 31N
-32631
->>> from planner_gis.crs import gcj02_to_wgs84
->>> lon, lat = gcj02_to_wgs84(116.404, 39.915)      # Amap point near Tiananmen
->>> round(lon, 6), round(lat, 6)
-(116.397756, 39.913596)
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Tuple, Union
+from typing import Any, TypeAlias
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS
 
-from .errors import CRSError
+from ..errors import CRSError
+from .metric import crs_label
 
-# Rough bounding box of China (mainland, Hainan, Taiwan) in lon/lat degrees.
-# Used to decide between CGCS2000 Gauss-Kruger and UTM; it is a choice of
-# projection zone, not of datum, so a coarse box is enough.
-CHINA_BBOX = (73.0, 3.5, 135.5, 53.6)
-
-#: EPSG code of "CGCS2000 / 3-degree Gauss-Kruger CM 75E"; codes run in steps
-#: of one per 3 degrees up to 4554 for CM 135E.
-GK3_FIRST_EPSG = 4534
-GK3_FIRST_CM = 75
-GK3_LAST_CM = 135
-
-
-def in_china(lon: float, lat: float) -> bool:
-    """True if a lon/lat point lies in the coarse bounding box of China."""
-    x0, y0, x1, y1 = CHINA_BBOX
-    return bool(x0 <= lon <= x1 and y0 <= lat <= y1)
-
-
-def gauss_kruger_epsg(lon: float) -> int:
-    """EPSG code of the CGCS2000 3-degree Gauss-Kruger zone nearest ``lon``.
-
-    >>> gauss_kruger_epsg(116.4)   # CM 117E
-    4548
-    >>> gauss_kruger_epsg(106.55)  # Chongqing, CM 108E
-    4545
-    """
-    cm = int(np.floor(lon / 3.0 + 0.5)) * 3
-    cm = min(max(cm, GK3_FIRST_CM), GK3_LAST_CM)
-    return GK3_FIRST_EPSG + (cm - GK3_FIRST_CM) // 3
-
-
-def utm_epsg(lon: float, lat: float) -> int:
-    """EPSG code of the WGS84 UTM zone of a lon/lat point.
-
-    >>> utm_epsg(24.94, 60.17)   # Helsinki
-    32635
-    """
-    zone = int((lon + 180.0) // 6.0) % 60 + 1
-    return (32600 if lat >= 0 else 32700) + zone
-
-
-def metric_crs_for_lonlat(lon: float, lat: float) -> CRS:
-    """The metric CRS the policy picks for data centred at ``(lon, lat)``."""
-    if in_china(lon, lat):
-        return CRS.from_epsg(gauss_kruger_epsg(lon))
-    return CRS.from_epsg(utm_epsg(lon, lat))
-
-
-def is_metric(crs: Any) -> bool:
-    """True if ``crs`` is projected with metre axis units."""
-    if crs is None:
-        return False
-    crs = CRS.from_user_input(crs)
-    if not crs.is_projected:
-        return False
-    units = {(ax.unit_name or "").lower() for ax in crs.axis_info}
-    return units <= {"metre", "meter", "m"}
-
-
-def require_crs(gdf: gpd.GeoDataFrame, what: str = "layer") -> CRS:
-    """Return the CRS of ``gdf`` or raise a :class:`CRSError` saying how to set it."""
-    if gdf.crs is None:
-        raise CRSError(
-            f"{what} has no coordinate reference system",
-            fix=(
-                "set the CRS the coordinates are in, e.g. gdf.set_crs('EPSG:4326') for "
-                "WGS84 lon/lat or 'EPSG:4490' for CGCS2000, or add a .prj file next to the "
-                "shapefile; for Amap/Baidu coordinates read with coords='gcj02' or 'bd09'"
-            ),
-        )
-    return CRS.from_user_input(gdf.crs)
-
-
-def choose_metric_crs(gdf: gpd.GeoDataFrame, metric_crs: Any = None, what: str = "layer") -> CRS:
-    """Pick the metric CRS for ``gdf`` following the module's CRS policy.
-
-    Parameters
-    ----------
-    gdf : GeoDataFrame
-        Data with a CRS.
-    metric_crs : int, str or pyproj.CRS, optional
-        A CRS to use instead of the automatic choice. Must be projected in metres.
-    what : str
-        How to name the data in error messages (e.g. the file name).
-
-    Returns
-    -------
-    pyproj.CRS
-
-    Examples
-    --------
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import Point
-    >>> g = gpd.GeoDataFrame(geometry=[Point(116.3, 39.8)], crs="EPSG:4326")
-    >>> choose_metric_crs(g).name
-    'CGCS2000 / 3-degree Gauss-Kruger CM 117E'
-    >>> choose_metric_crs(g, metric_crs=32650).to_epsg()
-    32650
-    """
-    if metric_crs is not None:
-        try:
-            crs = CRS.from_user_input(metric_crs)
-        except Exception as exc:  # pyproj raises its own CRSError
-            raise CRSError(
-                f"metric CRS {metric_crs!r} is not a CRS pyproj knows ({exc})",
-                fix="give an EPSG code such as 4548 (CGCS2000 GK CM 117E) or 32650 (UTM 50N)",
-            ) from None
-        if not is_metric(crs):
-            raise CRSError(
-                f"metric CRS {crs.to_string()} is not a projected CRS in metres",
-                fix="choose a projected CRS with metre units, e.g. EPSG:4548 for Beijing",
-            )
-        return crs
-    src = require_crs(gdf, what)
-    if is_metric(src):
-        return src
-    if len(gdf) == 0 or gdf.geometry.is_empty.all():
-        raise CRSError(f"{what} has no geometry to choose a metric CRS from",
-                       fix="pass metric_crs= explicitly")
-    minx, miny, maxx, maxy = gdf.to_crs(4326).total_bounds
-    if not np.all(np.isfinite([minx, miny, maxx, maxy])):
-        raise CRSError(f"{what} has coordinates that cannot be converted to lon/lat",
-                       fix="check the layer's CRS and coordinates")
-    return metric_crs_for_lonlat((minx + maxx) / 2.0, (miny + maxy) / 2.0)
-
-
-def to_metric(gdf: gpd.GeoDataFrame, metric_crs: Any = None, what: str = "layer") -> gpd.GeoDataFrame:
-    """Return ``gdf`` reprojected to the CRS chosen by :func:`choose_metric_crs`.
-
-    The input is never modified.
-
-    >>> import geopandas as gpd
-    >>> from shapely.geometry import Point
-    >>> g = gpd.GeoDataFrame(geometry=[Point(116.3, 39.8)], crs="EPSG:4326")
-    >>> to_metric(g).crs.to_epsg()
-    4548
-    """
-    crs = choose_metric_crs(gdf, metric_crs, what)
-    if gdf.crs is not None and CRS.from_user_input(gdf.crs) == crs:
-        return gdf.copy()
-    return gdf.to_crs(crs)
-
-
-def crs_label(crs: Any) -> str:
-    """A short label for outputs, e.g. ``'EPSG:4548 CGCS2000 / 3-degree Gauss-Kruger CM 117E'``."""
-    crs = CRS.from_user_input(crs)
-    code = crs.to_epsg()
-    return f"EPSG:{code} {crs.name}" if code else crs.name
-
-
-# ----------------------------------------------------------------------------- offset datums
 # GCJ-02 (Amap, Tencent) and BD-09 (Baidu). The numeric core works on numpy
 # arrays; the public functions accept scalars or arrays (broadcast together)
 # and return floats for scalar input, arrays otherwise.
@@ -248,11 +70,11 @@ INVERSE_TOL_DEG = 1e-10
 #: Upper bound on inverse iterations (convergence takes 3 to 6 in practice).
 INVERSE_MAX_ITER = 30
 
-ArrayLike = Union[float, np.ndarray, list, tuple]
-_Coords = Tuple[Any, Any]
+ArrayLike: TypeAlias = float | np.ndarray | list | tuple
+_Coords = tuple[Any, Any]
 
 
-def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> Tuple[np.ndarray, np.ndarray, bool]:
+def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray, bool]:
     lon_a = np.asarray(lon, dtype=float)
     lat_a = np.asarray(lat, dtype=float)
     scalar = lon_a.ndim == 0 and lat_a.ndim == 0
@@ -284,7 +106,7 @@ def in_offset_area(lon: ArrayLike, lat: ArrayLike) -> Any:
     return bool(inside) if inside.ndim == 0 else inside
 
 
-def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GCJ-02 minus WGS84 (degrees) at WGS84 ``lon``, ``lat``, with no area test."""
     x = lon - 105.0
     y = lat - 35.0
@@ -312,19 +134,19 @@ def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarra
     return (np.degrees(d_lon / parallel_radius), np.degrees(d_lat / meridian_radius))
 
 
-def _gcj_forward(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _gcj_forward(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d_lon, d_lat = _gcj_offset(lon, lat)
     return lon + d_lon, lat + d_lat
 
 
-def _bd_forward(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _bd_forward(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GCJ-02 -> BD-09 rotation, with no area test."""
     r = np.hypot(lon, lat) + 0.00002 * np.sin(lat * _X_PI)
     theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
     return r * np.cos(theta) + 0.0065, r * np.sin(theta) + 0.006
 
 
-def _bd_backward_approx(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _bd_backward_approx(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The usual one-step BD-09 -> GCJ-02 approximation (start of the iteration)."""
     x = lon - 0.0065
     y = lat - 0.006
@@ -334,12 +156,12 @@ def _bd_backward_approx(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, n
 
 
 def _invert(
-    forward: Callable[[np.ndarray, np.ndarray], Tuple[np.ndarray, np.ndarray]],
+    forward: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
     lon_t: np.ndarray,
     lat_t: np.ndarray,
     lon: np.ndarray,
     lat: np.ndarray,
-) -> Tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``forward(lon, lat) == (lon_t, lat_t)`` by fixed-point iteration.
 
     The offsets change slowly with position (their derivatives are of order
@@ -364,7 +186,7 @@ def _invert(
     return lon_f.reshape(lon.shape), lat_f.reshape(lat.shape)
 
 
-def _wgs_to_gcj(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _wgs_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inside = in_offset_area(lon, lat)
     out_lon, out_lat = lon.copy(), lat.copy()
     if np.any(inside):
@@ -372,7 +194,7 @@ def _wgs_to_gcj(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarra
     return out_lon, out_lat
 
 
-def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inside = in_offset_area(lon, lat)
     out_lon, out_lat = lon.copy(), lat.copy()
     if np.any(inside):
@@ -382,7 +204,7 @@ def _gcj_to_wgs(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarra
     return out_lon, out_lat
 
 
-def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inside = in_offset_area(lon, lat)
     out_lon, out_lat = lon.copy(), lat.copy()
     if np.any(inside):
@@ -390,7 +212,7 @@ def _gcj_to_bd(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray
     return out_lon, out_lat
 
 
-def _bd_to_gcj(lon: np.ndarray, lat: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def _bd_to_gcj(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inside = in_offset_area(lon, lat)
     out_lon, out_lat = lon.copy(), lat.copy()
     if np.any(inside):

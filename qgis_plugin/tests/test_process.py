@@ -165,3 +165,27 @@ def test_create_environment_from_the_checkout(tmp_path):
     assert any(line.startswith("$ ") and "-m venv" in line for line in lines)
     assert environment.check(python).version == environment.check(LIBRARY_PYTHON).version
     assert os.path.exists(tmp_path / "venv" / "pyvenv.cfg")
+
+
+def test_environment_dialog_uses_an_existing_python(qgis_iface, monkeypatch):
+    """The set-up dialog: 'Use this Python' stores the setting and checks it."""
+    from qgis.PyQt.QtCore import Qt
+    from qgis.PyQt.QtTest import QTest
+
+    from planner_gis_qgis import settings
+    from planner_gis_qgis.envdialog import EnvironmentDialog
+
+    previous = settings.python_setting()
+    try:
+        dialog = EnvironmentDialog(qgis_iface.mainWindow(), problem="no Python environment")
+        assert "-m venv" in dialog.output.toPlainText()  # the commands the Create button runs
+        dialog.python.setFilePath(str(LIBRARY_PYTHON.parent.parent))  # a venv folder works too
+        QTest.mouseClick(dialog.use_button, Qt.LeftButton)
+        assert dialog.result() == dialog.Accepted
+        assert settings.python_setting() == str(LIBRARY_PYTHON.parent.parent)
+        assert settings.environment().python == str(LIBRARY_PYTHON)
+        dialog.python.setFilePath("/nowhere/python")
+        QTest.mouseClick(dialog.use_button, Qt.LeftButton)
+        assert "does not exist" in dialog.output.toPlainText()
+    finally:
+        settings.set_python_setting(previous)

@@ -172,9 +172,13 @@ class CliAlgorithm(QgsProcessingAlgorithm):
         value = str(value)
         if not hasattr(self, "input_files"):
             self.input_files = []
-        path = value.rsplit(":", 1)[0] if not Path(value).exists() and ":" in value[2:] else value
-        if Path(path).exists():
+        path, layer = value, ""
+        if not Path(value).exists() and ":" in value[2:]:
+            path, layer = value.rsplit(":", 1)
+        if Path(path).exists():  # the command runs in its work folder: relative paths become absolute
+            path = str(Path(path).absolute())
             self.input_files.append(path)
+            value = f"{path}:{layer}" if layer else path
         args.extend([option, value] if option else [value])
 
     def collect(self, parameters, context, feedback, work: Path, result: CommandResult) -> dict:  # pragma: no cover

@@ -89,5 +89,5 @@ def run(args: argparse.Namespace) -> int:
     save_map(reach_map(lc.coverage_units, lc.underserved, lc.isochrones, category="tier_15", outline=outline,
                        note=DEMO_NOTE), out / "reach_map.html")
     print(f"  map: {out / 'reach_map.html'}")
-    args.reporter.done(f"demo written to {out}", {"out": str(out)})
+    args.reporter.done("demo: audit, reach and both web maps", {"out": str(out)})
     return 0

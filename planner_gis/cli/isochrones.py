@@ -92,9 +92,8 @@ def run(args: argparse.Namespace) -> int:
     write_layers({"isochrones": result}, out)
     missed = list(result.attrs.get("unreachable", []))
     n_points = result["point_id"].nunique() if len(result) else 0
-    line = (f"{len(result)} isochrones of {n_points} points at {', '.join(f'{d:g}' for d in distances)} m "
-            f"written to {out}")
-    print(line)
+    line = f"{len(result)} isochrones of {n_points} points at {', '.join(f'{d:g}' for d in distances)} m"
+    print(f"{line} written to {out}")
     if missed:
         shown = ", ".join(str(m) for m in missed[:10]) + (" ..." if len(missed) > 10 else "")
         args.reporter.warn(f"{len(missed)} point(s) farther than {args.max_snap:g} m from every walking edge "

@@ -46,5 +46,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"  connected pieces: {found} (kept; use --drop-disconnected to keep only the largest)")
     print(f"  saved to {out}")
-    args.reporter.done(f"network of {s['nodes']} nodes and {s['edges']} edges saved to {out}", {"network": str(out)})
+    args.reporter.done(f"network of {s['nodes']} nodes and {s['edges']} edges", {"network": str(out)})
     return 0

@@ -133,8 +133,8 @@ def run_audit(args: argparse.Namespace) -> int:
         findings = findings.set_crs(units.crs)  # a layer of only null geometries may carry no CRS
     m = audit_map(units, findings, **_common_kwargs(args))
     written = save_map(m, target, inputs=[path, args.outline])
-    line = f"audit map of {len(units)} units written to {written} ({_size(written)})"
-    print(line)
+    line = f"audit map of {len(units)} units ({_size(written)})"
+    print(f"audit map of {len(units)} units written to {written} ({_size(written)})")
     args.reporter.done(line, {"webmap": str(written)})
     return 0
 
@@ -152,8 +152,8 @@ def run_reach(args: argparse.Namespace) -> int:
     m = reach_map(coverage, underserved, isochrones, category=args.category, **_common_kwargs(args))
     written = save_map(m, target, inputs=[path, args.outline])
     n_units = coverage["unit_id"].nunique() if "unit_id" in coverage.columns else len(coverage)
-    line = f"reach map of {n_units} units written to {written} ({_size(written)})"
-    print(line)
+    line = f"reach map of {n_units} units ({_size(written)})"
+    print(f"reach map of {n_units} units written to {written} ({_size(written)})")
     args.reporter.done(line, {"webmap": str(written)})
     return 0
 

@@ -442,7 +442,8 @@ class PlannerGisDock(QgsDockWidget):
             zoom_to(self.iface, layer)
             self.last_outputs[ISOCHRONES] = {"OUTPUT": results["OUTPUT"]}
             self.last_run_dir[ISOCHRONES] = run_dir
-            self._message(tr("isochrones: {summary}").format(summary=self.last_summary), Qgis.Success)
+            self._message(tr("isochrones: {summary} (files in {dir})").format(summary=self.last_summary, dir=run_dir),
+                          Qgis.Success)
 
         return self._start("planner_gis:isochrones", params, _loaded)
 

@@ -124,7 +124,8 @@ def style_underserved(layer: QgsVectorLayer, category: str | None = None, styles
         quoted = str(category).replace("'", "''")
         layer.setSubsetString(f"\"category\" = '{quoted}'")
     color = (styles.get("underserved") or {}).get("color", "#e41a1c")
-    layer.setRenderer(QgsSingleSymbolRenderer(_fill(color, color, "b_diagonal", 1.0)))
+    # a light hatch with no outline: the coverage classes below stay readable
+    layer.setRenderer(QgsSingleSymbolRenderer(_fill(color, "transparent", "b_diagonal", 0.55)))
     layer.triggerRepaint()
 
 

@@ -464,8 +464,8 @@ The work is done by the planner-gis command (planner-gis webmap) in its own Pyth
       <translation>“{layer}”中没有选中的要素：请在地图上选择点，或取消勾选“仅所选要素”</translation>
     </message>
     <message>
-      <source>isochrones: {summary}</source>
-      <translation>等时圈：{summary}</translation>
+      <source>isochrones: {summary} (files in {dir})</source>
+      <translation>等时圈：{summary}（文件在 {dir}）</translation>
     </message>
     <message>
       <source>run the reach first: the web map shows the isochrones over its coverage</source>

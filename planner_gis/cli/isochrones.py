@@ -50,8 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "isochrones", help="walking isochrones around points (street area within each walking distance)",
         description="The street area reachable on foot within each distance from every point, along the "
                     "walking network (the distance contract of 'planner-gis reach'), nested per point.",
-        epilog="example: planner-gis isochrones --network data/demo/fengtai_walk_network.gpkg "
-               "--points data/demo/fengtai_park_entrances.gpkg --out isochrones.gpkg")
+        epilog="example: planner-gis isochrones --network planner_gis/data/demo/fengtai_walk_network.gpkg "
+               "--points planner_gis/data/demo/fengtai_park_entrances.gpkg --out isochrones.gpkg")
     p.add_argument("--network", required=True, metavar="NET",
                    help="walking network: .osm.pbf, .graphml, saved .npz or a line layer")
     p.add_argument("--points", required=True, metavar="PTS", help="start points (any vector layer)")

@@ -249,8 +249,9 @@ def test_qgis_process_runs_the_algorithms_with_relative_paths(tmp_path):
     assert install.returncode == 0, install.stderr
     units = tmp_path / "units.gpkg"
     proc = subprocess.run(
-        [exe, "run", "planner_gis:audit", "--ZONES=data/boundaries/fengtai_units_schematic.geojson",
-         "--REGISTRY=data/boundaries/fengtai_teams_demo.csv", f"--AS_OF={datasets.DEMO_AS_OF}", f"--UNITS={units}"],
+        [exe, "run", "planner_gis:audit", "--ZONES=planner_gis/data/boundaries/fengtai_units_schematic.geojson",
+         "--REGISTRY=planner_gis/data/boundaries/fengtai_teams_demo.csv", f"--AS_OF={datasets.DEMO_AS_OF}",
+         f"--UNITS={units}"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "SUMMARY:\t4 findings on 2026-03-31" in proc.stdout

@@ -173,7 +173,8 @@ def audit(
     if expiring_days < 0 or max_units < 1 or min_area < 0:
         raise InputError(
             f"expiring_days={expiring_days}, max_units={max_units}, min_area={min_area}",
-            fix="use expiring_days >= 0, max_units >= 1 and min_area >= 0",
+            fix="use --expiring-days >= 0, --max-units >= 1 and --min-area >= 0 "
+                "(Python: expiring_days=, max_units=, min_area=)",
         )
     day = as_date(as_of)
     units = zones if _is_validated(zones) else read_zones(zones, zone_id=zone_id)

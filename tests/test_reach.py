@@ -253,9 +253,9 @@ def test_population_from_raster_skips_nodata_and_zeros(tmp_path):
 
 def test_population_from_points_validates():
     g = gpd.GeoDataFrame({"pop": [1.0, -2.0]}, geometry=[Point(0, 0), Point(1, 1)], crs=UTM)
-    with pytest.raises(InputError, match="record 1"):
+    with pytest.raises(InputError, match=r"record 2 \(-2\)"):  # counted from 1, plain numbers
         population_from_points(g, "pop")
-    with pytest.raises(InputError, match="no column 'residents'"):
+    with pytest.raises(InputError, match="no population column 'residents'"):
         population_from_points(g, "residents")
 
 

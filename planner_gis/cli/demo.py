@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 from .. import datasets
+from ._common import HELP_FORMATTER, epilog
 
 #: Categories whose facilities get isochrones in the demo (few, large facilities).
 DEMO_ISOCHRONE_CATEGORIES = ("middle_school", "health_centre")
@@ -25,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "demo", help="run audit, reach and web maps on the bundled Fengtai demo data",
         description="Runs the audit, the living-circle reach and both web maps on the bundled Fengtai demo "
                     "(schematic units, invented registry, synthetic city) as of "
-                    f"{datasets.DEMO_AS_OF}. Demo data only: not for planning decisions.")
+                    f"{datasets.DEMO_AS_OF}. Demo data only: not for planning decisions.",
+        formatter_class=HELP_FORMATTER,
+        epilog=epilog([], "planner-gis demo --out out/"))
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--as-of", default=datasets.DEMO_AS_OF, metavar="YYYY-MM-DD",
                    help=f"audit and registry date (default {datasets.DEMO_AS_OF})")

@@ -205,7 +205,7 @@ def compute_coverage(
         "categories_without_facilities": [c for c in cat["category"] if not (fcat == c).any()],
         "max_snap": float(max_snap),
     }
-    report(progress, 1.0, "done")
+    report(progress, 1.0)  # no "done" line: this may be one stage of a longer job
     return ReachResult(coverage, under, unreachable, origin_distance, crs, summary)
 
 

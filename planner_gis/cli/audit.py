@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from ..audit import FINDING_COLUMNS, AuditResult, audit
+from ..boundaries import SLIVER_WIDTH
 from ..io import write_csv, write_layers, write_text
 from ._common import (
     HELP_FORMATTER,
@@ -50,6 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a team active on more than N units is overloaded (default 3)")
     p.add_argument("--min-area", type=float, default=100.0, metavar="M2",
                    help="ignore gaps and overlaps smaller than this (default 100 m2)")
+    p.add_argument("--sliver-width", type=float, default=SLIVER_WIDTH, metavar="M",
+                   help=f"uncovered strips narrower than this are slivers (two sources' boundaries differing), "
+                        f"summarised per boundary; wider places are gaps (default {SLIVER_WIDTH:g} m; 0: all gaps)")
     p.add_argument("--metric-crs", metavar="EPSG", help="CRS for areas (default: CGCS2000 GK zone / UTM)")
     p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"),
                    help="ZONES coordinates are GCJ-02 (Amap, Tencent) or BD-09 (Baidu): convert them to WGS84")
@@ -129,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     result = audit(
         units, registry, as_of=args.as_of, outline=outline, expiring_days=args.expiring_days,
         max_units=args.max_units, min_area=args.min_area, metric_crs=args.metric_crs, zone_id=args.zone_id,
+        sliver_width=args.sliver_width,
     )
     write_audit(result, out)
     print_summary(result, out)

@@ -194,12 +194,13 @@ def audit(
     units = zones if _is_validated(zones) else read_zones(zones, zone_id=zone_id)
     reg = registry if _is_validated_registry(registry) else read_registry(registry)
     crs = choose_metric_crs(units, metric_crs, units.attrs.get("source", "zones layer"))
-    units = units.to_crs(crs)
     outline_m = None
     if outline is not None:
         og = outline if isinstance(outline, gpd.GeoDataFrame) else read_vector(outline)
         require_crs(og, "outline" if isinstance(outline, gpd.GeoDataFrame) else str(outline))
         outline_m = shapely.union_all(og.to_crs(crs).geometry.make_valid().to_numpy())
+        _check_offset_datum(units, outline_m, crs)
+    units = units.to_crs(crs)
 
     findings: list[dict] = []
     known = set(units["unit_id"])
@@ -254,6 +255,31 @@ def audit(
     fgdf = (fgdf.assign(_o=fgdf["kind"].map(order)).sort_values(["_o", "unit_id", "team_id"], kind="stable")
                 .drop(columns="_o").reset_index(drop=True))
     return AuditResult(out_units.reset_index(drop=True), fgdf, _workload(out_units, active), crs, day)
+
+
+def _check_offset_datum(units: gpd.GeoDataFrame, outline_m, crs: CRS) -> None:
+    """Warn when lon/lat units sit off the outline and reading them as GCJ-02 / BD-09 brings them onto it."""
+    if not CRS.from_user_input(units.crs).is_geographic or outline_m is None or outline_m.is_empty:
+        return
+    from pyproj import Transformer
+
+    from .crs import warn_offset_datum
+
+    edge = shapely.union_all(units.geometry.make_valid().to_numpy()).boundary
+    if not edge.length:
+        return
+    xy = shapely.get_coordinates(shapely.segmentize(edge, edge.length / 1000))  # points along the outer edge
+    xy = xy[np.linspace(0, len(xy) - 1, min(len(xy), 1000)).astype(int)]
+    rim = outline_m.boundary
+    to_metric = Transformer.from_crs(units.crs, crs, always_xy=True)
+
+    def distance(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        x, y = to_metric.transform(lon, lat)
+        return shapely.distance(shapely.points(x, y), rim)
+
+    source = units.attrs.get("source", "zones layer")
+    warn_offset_datum(xy[:, 0], xy[:, 1], distance, f"the units of {source}",
+                      "the district outline", "--coords")
 
 
 def _unknown_unit_findings(reg: pd.DataFrame, known: set) -> list:

@@ -260,6 +260,51 @@ def test_population_from_points_validates():
         population_from_points(g, "residents")
 
 
+# ----------------------------------------------------------------------------- population refusals (issue 10, item 3)
+
+
+def test_population_refusal_names_the_geopackage_fid_with_plain_numbers(tmp_path):
+    from planner_gis.reach import read_population
+
+    p = tmp_path / "pop.gpkg"
+    g = gpd.GeoDataFrame({"population": [10.0, 20.0, np.nan, 40.0, -5.0]},
+                         geometry=[Point(i * 10, 0) for i in range(5)], crs=UTM)
+    g.to_file(p)  # GeoPackage fids start at 1: the empty value is fid 3, the negative one fid 5
+    with pytest.raises(InputError) as err:
+        read_population(p)
+    assert str(err.value) == (f"{p}: 2 record(s) whose population is not a number >= 0: fid 3 (empty), fid 5 (-5). "
+                              "Fix: fill the column with resident counts (0 for none)")
+    assert "np." not in str(err.value)
+
+
+def test_population_refusal_names_the_csv_line(tmp_path):
+    from planner_gis.reach import read_population
+
+    p = tmp_path / "pop.csv"  # OGR reads the WKT column as the geometry
+    p.write_text("WKT,population\n\"POINT (0 0)\",12\n\"POINT (10 0)\",abc\n\"POINT (20 0)\",3\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"pop.csv: 1 record\(s\) whose population is not a number >= 0: "
+                                         r"line 3 \('abc'\)"):
+        read_population(p, crs=UTM)
+
+
+def test_population_refusal_names_the_raster_row_and_column(tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    from affine import Affine
+
+    from planner_gis.reach import read_population
+
+    data = np.array([[5, -9999, 0], [2.5, 7, -3]], dtype="float32")  # -3 at row 2, column 3 (from 1)
+    p = tmp_path / "pop.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=3, height=2, count=1, dtype="float32", crs="EPSG:32650",
+                       transform=Affine(100.0, 0.0, 1000.0, 0.0, -100.0, 2000.0), nodata=-9999) as ds:
+        ds.write(data, 1)
+    with pytest.raises(InputError) as err:
+        read_population(p)
+    # the cell's centre: x 1000 + 2.5 * 100, y 2000 - 1.5 * 100
+    assert str(err.value).startswith(f"{p}: 1 cell(s) with a negative population: row 2, column 3 (-3) (rows and "
+                                     "columns counted from 1; the first cell's centre is at (1250, 1850))")
+
+
 # ----------------------------------------------------------------------------- coverage
 
 

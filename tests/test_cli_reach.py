@@ -305,7 +305,7 @@ def test_committed_demo_matches_generator(tmp_path):
     mod = _demo_module()
     fresh = _read_demo(Path(mod.make_demo_city(tmp_path / "demo")["network"]).parent)
     committed = _read_demo(ROOT / "planner_gis" / "data" / "demo")
-    assert _same(fresh, committed), "data/demo is stale: re-run scripts/make_demo_city.py"
+    assert _same(fresh, committed), "planner_gis/data/demo is stale: re-run scripts/make_demo_city.py"
 
 
 def test_committed_demo_is_plausible():
@@ -380,7 +380,7 @@ def test_reach_on_demo_finds_the_planted_gaps(tmp_path):
     cov = pd.read_csv(out / "coverage.csv")
     assert list(cov.columns) == CONTRACT
     assert cov["unit_id"].nunique() == 24
-    # the demo teaches realistic coverage (data/demo/README.md): district shares recomputed
+    # the demo teaches realistic coverage (planner_gis/data/demo/README.md): district shares recomputed
     # from the base units (which tile the district), in the ranges of Beijing's assessments
     units = gpd.read_file(ROOT / "planner_gis" / "data" / "boundaries" / "fengtai_units_schematic.geojson")
     base = set(units.loc[units["unit_type"] != "area", "unit_id"].astype(str))

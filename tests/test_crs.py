@@ -37,7 +37,7 @@ from planner_gis.crs import (
 from planner_gis.errors import CRSError
 
 GEOD = Geod(ellps="WGS84")
-DATA = Path(__file__).resolve().parents[1] / "data" / "boundaries"
+DATA = Path(__file__).resolve().parents[1] / "planner_gis" / "data" / "boundaries"
 ALL_FUNCS = [wgs84_to_gcj02, gcj02_to_wgs84, gcj02_to_bd09, bd09_to_gcj02, wgs84_to_bd09, bd09_to_wgs84]
 
 

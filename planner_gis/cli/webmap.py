@@ -73,7 +73,7 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--review-number", metavar="NO", help="map review number (审图号) to print on the map")
     p.add_argument("--simplify", type=float, default=10.0, metavar="M",
                    help="display simplification tolerance in metres (default 10; 0 keeps every vertex)")
-    add_crs_option(p, "--outline")
+    add_crs_option(p, "the layers of the source folder and --outline")
 
 
 def _print_help(p: argparse.ArgumentParser) -> int:
@@ -105,7 +105,7 @@ def _layers(path: Path) -> list:
                          fix="give the folder written by planner-gis (or its .gpkg file)") from None
 
 
-def _read(path: Path, layer: str, required: bool, layers: list):
+def _read(path: Path, layer: str, required: bool, layers: list, crs: str | None = None):
     from ..io import read_vector
 
     if layer not in layers:
@@ -113,7 +113,7 @@ def _read(path: Path, layer: str, required: bool, layers: list):
             raise InputError(f"{path}: no layer '{layer}' (layers: {', '.join(layers) or 'none'})",
                              fix="give the output of the matching planner-gis command")
         return None
-    gdf = read_vector(path, layer=layer)
+    gdf = read_vector(path, layer=layer, crs=crs)
     return gdf
 
 
@@ -155,8 +155,8 @@ def run_audit(args: argparse.Namespace) -> int:
     _check_outline(args)
     target = _check_out(args.out, [path, args.outline])
     layers = _layers(path)
-    units = _read(path, "units", True, layers)
-    findings = _read(path, "findings", False, layers)
+    units = _read(path, "units", True, layers, args.crs)
+    findings = _read(path, "findings", False, layers, args.crs)
     if findings is not None and not hasattr(findings, "crs"):  # a findings table saved without geometry
         import geopandas as gpd
 
@@ -179,9 +179,9 @@ def run_reach(args: argparse.Namespace) -> int:
     _check_outline(args)
     target = _check_out(args.out, [path, args.outline])
     layers = _layers(path)
-    coverage = _read(path, "coverage", True, layers)
-    underserved = _read(path, "underserved", False, layers)
-    isochrones = _read(path, "isochrones", False, layers)
+    coverage = _read(path, "coverage", True, layers, args.crs)
+    underserved = _read(path, "underserved", False, layers, args.crs)
+    isochrones = _read(path, "isochrones", False, layers, args.crs)
     m = reach_map(coverage, underserved, isochrones, category=args.category, **_common_kwargs(args))
     written = save_map(m, target, inputs=[path, args.outline])
     n_units = coverage["unit_id"].nunique() if "unit_id" in coverage.columns else len(coverage)

@@ -35,6 +35,9 @@ Outputs (each written atomically; no output may be an input)
   ``unreachable`` (origins and facilities farther than ``--max-snap`` from any
   walking edge) and, with ``--isochrones``, ``isochrones``.
 * ``DIR/reach.json``: CRS, counts, district-wide shares, unreachable counts.
+* ``DIR/scenario.npz`` (only with ``--scenario``): what ``planner-gis whatif``
+  needs to change facilities and recompute coverage incrementally (network,
+  origins, units, access points, catalogue; see :mod:`planner_gis.scenario.files`).
 
 Isochrones: drawing one around every facility is too much (thousands of
 shops). ``--isochrones`` draws them for the facilities of the 15-minute tier
@@ -102,6 +105,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--drop-disconnected", action="store_true",
                    help="keep only the largest connected piece of the network (points near the others "
                         "become unreachable)")
+    p.add_argument("--scenario", action="store_true",
+                   help="also write DIR/scenario.npz, for what-if changes with planner-gis whatif DIR")
     add_zone_columns(p, types=False)
     add_registry_columns(p)
     p.set_defaults(handler=run)
@@ -205,7 +210,8 @@ def run(args: argparse.Namespace) -> int:
     inputs = {"network": args.network, "facilities": args.facilities, "population": args.population,
               "zones": args.zones, "teams": args.teams, "as_of": args.as_of, "catalogue": args.catalogue,
               "entrances": args.entrances}
-    out = prepare_out_dir(args.out, OUTPUTS, [v for k, v in inputs.items() if k != "as_of"])
+    outputs = OUTPUTS + (("scenario.npz",) if args.scenario else ())
+    out = prepare_out_dir(args.out, outputs, [v for k, v in inputs.items() if k != "as_of"])
     if args.max_snap <= 0:
         raise InputError(f"--max-snap {args.max_snap:g} must be a positive distance in metres",
                          fix="e.g. --max-snap 200")
@@ -247,7 +253,14 @@ def run(args: argparse.Namespace) -> int:
             isochrone_categories=iso_cats, progress=scaled(bar, 0.3, 1.0),
         )
     write_reach(lc, out, inputs)
+    if args.scenario:
+        from ..scenario import save_scenario, scenario_from_layers
+
+        save_scenario(scenario_from_layers(net, lc.access, population, zones, catalogue, args.max_snap),
+                      out / "scenario.npz")
     print_summary(lc, catalogue, args.max_snap, out)
-    args.reporter.done(summary_line(lc), {name: str(out / name) for name in OUTPUTS},
+    if args.scenario:
+        print(f"  what-if file: {out / 'scenario.npz'} (planner-gis whatif {out} ...)")
+    args.reporter.done(summary_line(lc), {name: str(out / name) for name in outputs},
                        summary_zh=summary_line_zh(lc))
     return 0

@@ -452,6 +452,21 @@ class Scenario:
         while self.history:
             self.undo()
 
+    def nearest_facility(self, x: float, y: float, category: str | None = None,
+                         radius: float = np.inf) -> str | None:
+        """Id of the active facility with an access point nearest to ``(x, y)`` (straight line), within ``radius``.
+
+        ``category`` limits the search to facilities of that own category.
+        """
+        s = np.flatnonzero(self.active[:self.n_points])
+        if category is not None:
+            s = s[self.p_fcat[s] == category]
+        if len(s) == 0:
+            return None
+        d = np.hypot(self.p_xy[s, 0] - float(x), self.p_xy[s, 1] - float(y))
+        k = int(np.argmin(d))
+        return str(self.p_fac[s[k]]) if d[k] <= radius else None
+
     def facilities(self) -> pd.DataFrame:
         """The active access points: ``facility_id, category, facility_category, x, y, snap_distance``."""
         s = np.flatnonzero(self.active[:self.n_points])

@@ -75,8 +75,8 @@ def _numbers(text: str, what: str, form: str) -> list:
     try:
         return [float(parts[0]), float(parts[1])] + parts[2:]
     except (ValueError, IndexError):
-        raise InputError(f"{what} '{text}' is not {form}", fix=f"write it as {form}, e.g. "
-                         f"{'441150,4410680,kindergarten' if 'CATEGORY' in form else 'F00001,441150,4410680'}") from None
+        example = "441150,4410680,kindergarten" if "CATEGORY" in form else "F00001,441150,4410680"
+        raise InputError(f"{what} '{text}' is not {form}", fix=f"write it as {form}, e.g. {example}") from None
 
 
 def parse_add(text: str) -> tuple:

@@ -33,7 +33,7 @@ from ..zones import read_zones
 from .candidates import Candidates, every_candidates, layer_candidates, parse_every
 from .matrix import coverage_matrix
 from .problem import CoverageProblem, from_coverage_matrix
-from .solve import TIME_LIMIT, Solution, covering_to_target, maximal_covering
+from .solve import TIME_LIMIT, covering_to_target, maximal_covering
 
 #: Columns of ``sites.csv`` (a contract).
 SITES_COLUMNS = ["rank", "candidate_id", "unit_id", "team_id", "x", "y", "gain_population", "cumulative_covered",

@@ -169,6 +169,19 @@ def summary_line(result) -> str:
             f"{s['threshold_m']:g} m ({s['method']}, gap {gap})")
 
 
+def summary_line_zh(result) -> str:
+    """The same line in Chinese."""
+    s = result.summary
+    sols = list(result.solutions.values())
+    total = max(sum(x.total for x in sols), 1e-12)
+    before = sum(x.base for x in sols) / total
+    after = sum(x.base + x.newly_covered for x in sols) / total
+    gap = "无" if s["gap"] is None else f"{s['gap']:.1%}"
+    method = {"exact": "最优解", "greedy": "贪心解"}.get(s["method"], s["method"])
+    return (f"{s['sites']} 处{s['category']}选址：步行 {s['threshold_m']:g} 米内居民比例 {before:.1%} → {after:.1%}"
+            f"（{method}，最优性差距 {gap}）")
+
+
 def print_summary(result, out: Path) -> None:
     """Print the human summary on stdout."""
     s = result.summary
@@ -239,6 +252,6 @@ def run(args: argparse.Namespace) -> int:
     write_suggestion(result, out, inputs)
     print_summary(result, out)
     args.reporter.done(summary_line(result), {name: str(out / name) for name in OUTPUTS},
-                       method=result.summary["method"], gap=result.summary["gap"],
+                       summary_zh=summary_line_zh(result), method=result.summary["method"], gap=result.summary["gap"],
                        seconds=result.summary["seconds"])
     return 0

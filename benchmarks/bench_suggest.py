@@ -195,11 +195,14 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="fresh-process runs per scenario (medians printed)")
     ap.add_argument("--json", help="also write the results to this JSON file")
     ap.add_argument("--no-spopt", action="store_true", help="skip the spopt comparison")
+    ap.add_argument("--only", choices=("suggest", "whatif"), help="run only this scenario (and no spopt)")
     a = ap.parse_args(argv)
     repeat = 1 if a.quick else max(1, a.repeat)
     results: dict = {}
     for name, fn, args in (("suggest", "scenario_suggest", ()),
                            ("whatif", "scenario_whatif", (10_000, 50_000) if a.quick else (1_000_000, 1_000_000))):
+        if a.only and name != a.only:
+            continue
         runs = [in_child(fn, *args) for _ in range(repeat)]
         bad = [r for r in runs if "error" in r]
         if bad:
@@ -207,7 +210,7 @@ def main(argv=None) -> int:
             continue
         results[name] = {"median": _median(runs), "runs": runs}
         print(name, {k: (round(v, 4) if isinstance(v, float) else v) for k, v in results[name]["median"].items()})
-    if not (a.quick or a.no_spopt):
+    if not (a.quick or a.no_spopt or a.only):
         r = in_child("scenario_spopt")
         results["spopt"] = r
         print("spopt", {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})

@@ -112,11 +112,15 @@ def test_random_changes_equal_full_recompute(seed):
     assert (sc.difference()["change"].abs() < 1e-9).all()
 
 
-def test_step_reports_changed_rows_and_grows_capacity():
+def test_step_reports_changed_rows_and_grows_capacity(monkeypatch):
+    import planner_gis.scenario.state as state
+
+    monkeypatch.setattr(state, "SPARE", 16)  # 80 additions grow the spare sources twice
     net, oxy, w, zones, fxy, cats, ext = city(7)
     sc = scenario(net, oxy, w, zones, fxy, cats)
     before = sc.coverage().set_index(["unit_id", "category"])["covered_population"]
-    steps = [sc.add(*xy, "kg") for xy in np.random.default_rng(1).uniform(0, ext, (80, 2))]  # > the spare nodes
+    steps = [sc.add(*xy, "kg") for xy in np.random.default_rng(1).uniform(0, ext, (80, 2))]
+    assert sc._capacity >= sc.n_points > len(fxy) + 16
     check_equal(sc, net, oxy, w, zones)
     after = sc.coverage().set_index(["unit_id", "category"])["covered_population"]
     total = pd.concat([s.changes for s in steps]).groupby(["unit_id", "category"])["change"].sum()

@@ -63,7 +63,7 @@ from ..reach.engine import nearest_from_snapped, source_graph
 DIFF_COLUMNS = ["unit_id", "category", "tier_min", "threshold_m", "population", "covered_before",
                 "covered_after", "change", "share_before", "share_after"]
 #: Spare virtual source nodes kept for added points (doubled when used up).
-SPARE = 64
+SPARE = 1024
 
 
 @dataclass

@@ -17,7 +17,9 @@ Modules
     Candidate sites from layers (points, polygons at gates or boundary points)
     or every M metres along the network.
 :mod:`~planner_gis.suggest.sites`
-    :func:`suggest_sites`: the GeoDataFrame adapter (what the CLI, the QGIS
+    :func:`from_geodataframe` (a problem from point layers, as spopt's
+    ``from_geodataframe`` but on walking distance) and :func:`suggest_sites`:
+    the GeoDataFrame adapter (what the CLI, the QGIS
     plugin and the notebook run), returning a :class:`SiteSuggestion`.
 """
 
@@ -26,13 +28,14 @@ from __future__ import annotations
 from .candidates import Candidates, every_candidates, layer_candidates, network_points, parse_every
 from .matrix import coverage_matrix
 from .problem import CoverageProblem, from_cost_matrix, from_coverage_matrix
-from .sites import NEWLY_COVERED_COLUMNS, SITES_COLUMNS, SiteSuggestion, suggest_sites
+from .sites import NEWLY_COVERED_COLUMNS, SITES_COLUMNS, SiteSuggestion, from_geodataframe, suggest_sites
 from .solve import Solution, covering_to_target, greedy, highs_available, maximal_covering, rank_order
 
 __all__ = [
     "CoverageProblem",
     "from_cost_matrix",
     "from_coverage_matrix",
+    "from_geodataframe",
     "coverage_matrix",
     "Solution",
     "maximal_covering",

@@ -83,6 +83,36 @@ class SiteSuggestion:
         return {"sites": self.sites_layer, "newly_covered": self.newly_covered}
 
 
+def from_geodataframe(net: WalkNetwork, population: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
+                      threshold: float, population_column: str = "population", candidate_id: str | None = None,
+                      covered: np.ndarray | None = None, max_snap: float = 200.0) -> CoverageProblem:
+    """A :class:`CoverageProblem` from layers on the walking network (as spopt's ``from_geodataframe``, but walked).
+
+    Candidates are points (other geometries count by a point on their surface;
+    :func:`suggest_sites` reaches polygons at their gates or boundary). Origins
+    already ``covered`` (a boolean array) count in ``base`` only.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> net = WalkNetwork(32650, np.array([[0.0, 0], [1000, 0]]), [0], [1])
+    >>> pop = gpd.GeoDataFrame({"population": [5, 7, 9]}, geometry=[Point(0, 10), Point(500, 10), Point(990, 10)],
+    ...                        crs=32650)
+    >>> cands = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[Point(100, 0), Point(800, 0)], crs=32650)
+    >>> p = from_geodataframe(net, pop, cands, 300, candidate_id="id")
+    >>> dict(zip(p.candidate_ids.tolist(), p.gains().tolist()))  # 500 m: 300 m + 10 m snap from b
+    {'a': 5.0, 'b': 9.0}
+    """
+    w = population_weights(population, population_column)
+    o = snap_points(net, points_xy(population, net.crs, "population layer"), max_snap)
+    c = snap_points(net, points_xy(candidates, net.crs, "candidates"), max_snap)
+    ids = (candidates[candidate_id].astype(str).to_numpy() if candidate_id
+           else np.array([str(i + 1) for i in range(len(candidates))], dtype=object))
+    cov = np.zeros(len(w), dtype=bool) if covered is None else np.asarray(covered, dtype=bool)
+    m = coverage_matrix(net, o, c, threshold, origins_mask=~cov & (w > 0))
+    return from_coverage_matrix(m, w, float(w[cov].sum()), float(w.sum()), ids)
+
+
 def _category_row(catalogue: pd.DataFrame, category: str) -> pd.Series:
     hit = catalogue[catalogue["category"] == category]
     if len(hit) == 0:
@@ -388,4 +418,4 @@ def _summary(inp: _Inputs, row: pd.Series, solutions: dict, skipped: pd.DataFram
     }
 
 
-__all__ = ["SiteSuggestion", "suggest_sites", "SITES_COLUMNS", "NEWLY_COVERED_COLUMNS"]
+__all__ = ["SiteSuggestion", "suggest_sites", "from_geodataframe", "SITES_COLUMNS", "NEWLY_COVERED_COLUMNS"]

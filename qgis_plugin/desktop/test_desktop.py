@@ -194,7 +194,7 @@ def test_algorithms_run_in_the_background_and_the_ui_stays_responsive(session):
 def test_dock_runs_audit_reach_isochrones_and_webmap(session):
     opened = step(session, "dock_open")
     assert opened["visible"] and opened["env"].startswith("planner-gis ")
-    assert opened["tabs"] == ["Audit", "Reach", "Isochrones"]
+    assert opened["tabs"] == ["Audit", "Reach", "Isochrones", "What-if"]
     assert len(step(session, "dock_demo")["layers"]) == 6
     audit = step(session, "dock_audit")
     assert audit["ok"] and audit["progress"] == 100 and "findings on 2026-03-31" in audit["status"]

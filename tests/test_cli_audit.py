@@ -59,8 +59,10 @@ def test_demo_end_to_end(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["audit.gpkg", "audit.json", "findings.csv", "workload.csv"]
     # the demo also runs reach and writes both maps
     top = tmp_path / "out"
-    assert sorted(p.name for p in top.iterdir()) == ["audit", "audit_map.html", "reach", "reach_map.html"]
-    assert sorted(p.name for p in (top / "reach").iterdir()) == ["coverage.csv", "reach.gpkg", "reach.json"]
+    assert sorted(p.name for p in top.iterdir()) == ["audit", "audit_map.html", "reach", "reach_map.html", "suggest"]
+    assert sorted(p.name for p in (top / "reach").iterdir()) == ["coverage.csv", "reach.gpkg", "reach.json",
+                                                                  "scenario.npz"]
+    assert sorted(p.name for p in (top / "suggest").iterdir()) == ["sites.csv", "suggest.gpkg", "suggest.json"]
     with open(top / "reach" / "coverage.csv", encoding="utf-8") as fh:
         cov = list(csv.DictReader(fh))
     # every unit has a row per catalogue category and tier; shares are covered / population

@@ -57,6 +57,8 @@ def write_city(d: Path) -> dict:
     gpd.GeoDataFrame({"name": ["district"]}, geometry=[box(0, 0, 1000, 1000)], crs=CRS).to_file(
         d / "outline.geojson", driver="GeoJSON")
     gpd.GeoDataFrame({"gate": ["g1"]}, geometry=[Point(500, 500)], crs=CRS).to_file(d / "gates.gpkg")
+    gpd.GeoDataFrame({"site_id": ["s1", "s2"]}, geometry=[Point(900, 500), Point(100, 1000)],
+                     crs=CRS).to_file(d / "sites.gpkg")
     (d / "teams.csv").write_text("team_id,unit_id,role,start_date,end_date\nT1,A,unit,2025-01-01,2026-12-31\n"
                                  "T2,B,unit,2025-01-01,2026-12-31\n", encoding="utf-8")
     (d / "cat.csv").write_text("category,name_zh,tier_min,threshold_m\nkindergarten,幼儿园,5,300\n"
@@ -68,7 +70,8 @@ def write_city(d: Path) -> dict:
                  str(d / "cat.csv"), "--out", str(d / "reach")]) == 0
     return {"zones": d / "zones.gpkg", "teams": d / "teams.csv", "outline": d / "outline.geojson",
             "network": d / "streets.gpkg", "facilities": d / "fac.gpkg", "population": d / "pop.gpkg",
-            "catalogue": d / "cat.csv", "entrances": d / "gates.gpkg", "audit": d / "audit" / "audit.gpkg",
+            "catalogue": d / "cat.csv", "entrances": d / "gates.gpkg", "candidates": d / "sites.gpkg",
+            "audit": d / "audit" / "audit.gpkg",
             "reach": d / "reach" / "reach.gpkg"}
 
 
@@ -82,6 +85,11 @@ def command(slot: str, good: dict, bad: Path, out: Path) -> list:
         return ["reach", "--network", f["network"], "--facilities", f["facilities"], "--population",
                 f["population"], "--zones", f["zones"], "--teams", f["teams"], "--catalogue", f["catalogue"],
                 "--entrances", f["entrances"], "--out", out]
+    if cmd == "suggest":
+        return ["suggest", "--network", f["network"], "--facilities", f["facilities"], "--population",
+                f["population"], "--zones", f["zones"], "--teams", f["teams"], "--catalogue", f["catalogue"],
+                "--entrances", f["entrances"], "--category", "kindergarten", "--candidates", f["candidates"],
+                "--sites", "1", "--out", out]
     if cmd == "network":
         return ["network", f["network"], "--out", out / "walk.npz"]
     if cmd == "isochrones":
@@ -95,6 +103,9 @@ SLOTS = {
     "audit:zones": "vector", "audit:teams": "table", "audit:outline": "vector",
     "reach:network": "network", "reach:facilities": "vector", "reach:population": "population",
     "reach:zones": "vector", "reach:teams": "table", "reach:catalogue": "table", "reach:entrances": "vector",
+    "suggest:network": "network", "suggest:facilities": "vector", "suggest:population": "population",
+    "suggest:zones": "vector", "suggest:candidates": "vector", "suggest:teams": "table",
+    "suggest:catalogue": "table", "suggest:entrances": "vector",
     "network:network": "network",
     "isochrones:network": "network", "isochrones:entrances": "vector",
     "webmap-audit:audit": "vector", "webmap-audit:outline": "vector",
@@ -165,7 +176,8 @@ def kinds_for(role: str) -> list:
 CASES = [(slot, kind) for slot, role in SLOTS.items() for kind in kinds_for(role)]
 #: Through the real console script (a process each, so fewer): junk at every input; an empty file and one
 #: that does not parse at one input of each command; a folder and a missing file once.
-GENERIC_AT = {"audit": "audit:zones", "reach": "reach:population", "network": "network:network",
+GENERIC_AT = {"audit": "audit:zones", "reach": "reach:population", "suggest": "suggest:candidates",
+              "network": "network:network",
               "isochrones": "isochrones:entrances", "webmap-audit": "webmap-audit:audit",
               "webmap-reach": "webmap-reach:outline"}
 SUBPROCESS_CASES = [(slot, kind) for slot, kind in CASES
@@ -277,14 +289,14 @@ def layered(tmp_path_factory):
     d = tmp_path_factory.mktemp("layered")
     good = write_city(d / "city")
     city = d / "city.gpkg"
-    for name in ("outline", "zones", "network", "facilities", "population", "entrances"):
+    for name in ("outline", "zones", "network", "facilities", "population", "entrances", "candidates"):
         gpd.read_file(good[name]).to_file(city, layer=name)
     return good, city
 
 
 LAYER_SLOTS = ["audit:zones", "audit:outline", "reach:network", "reach:facilities", "reach:population",
-               "reach:zones", "reach:entrances", "network:network", "isochrones:network", "isochrones:entrances",
-               "webmap-audit:outline", "webmap-reach:outline"]
+               "reach:zones", "reach:entrances", "suggest:candidates", "suggest:zones", "network:network",
+               "isochrones:network", "isochrones:entrances", "webmap-audit:outline", "webmap-reach:outline"]
 
 
 @pytest.mark.parametrize("slot", LAYER_SLOTS)
@@ -299,7 +311,8 @@ def test_every_layer_input_takes_file_colon_layer(layered, tmp_path, capsys, slo
     # no layer chosen: refused, the layers listed and FILE:LAYER proposed
     status, err = run(city, "a")
     assert status == 2 and len(err.splitlines()) == 1, err
-    assert "holds 6 layers (outline, zones, network, facilities, population, entrances) and none was chosen" \
+    assert "holds 7 layers (outline, zones, network, facilities, population, entrances, candidates) and none was " \
+        "chosen" \
         in err and f"Fix: name the layer after the file name, e.g. {city}:" in err
     # a layer that is not there: the layers listed
     status, err = run(Path(f"{city}:nope"), "b")
@@ -342,7 +355,7 @@ def test_crs_declares_the_crs_of_crs_less_inputs(tmp_path):
     assert proc.returncode == 2 and "--crs 'nonsense' is not a CRS pyproj knows" in proc.stderr
 
 
-@pytest.mark.parametrize("command_name", ["audit", "reach", "network", "isochrones"])
+@pytest.mark.parametrize("command_name", ["audit", "reach", "suggest", "network", "isochrones"])
 def test_crs_option_says_which_inputs_it_applies_to(command_name, capsys):
     with pytest.raises(SystemExit):
         main([command_name, "--help"])

@@ -35,6 +35,9 @@ Outputs (each written atomically; no output may be an input)
   ``unreachable`` (origins and facilities farther than ``--max-snap`` from any
   walking edge) and, with ``--isochrones``, ``isochrones``.
 * ``DIR/reach.json``: CRS, counts, district-wide shares, unreachable counts.
+* ``DIR/scenario.npz`` (only with ``--scenario``): what ``planner-gis whatif``
+  needs to change facilities and recompute coverage incrementally (network,
+  origins, units, access points, catalogue; see :mod:`planner_gis.scenario.files`).
 
 Isochrones: drawing one around every facility is too much (thousands of
 shops). ``--isochrones`` draws them for the facilities of the 15-minute tier
@@ -96,7 +99,8 @@ def register(sub: argparse._SubParsersAction) -> None:
              ("--entrances", "points, no columns needed")],
             f"planner-gis reach --network {demo_path('network')} --facilities {demo_path('facilities')} "
             f"--entrances {demo_path('entrances')} --population {demo_path('population')} "
-            f"--zones {demo_path('units')} --teams {demo_path('registry')} --as-of 2026-03-31 --out out/reach"),
+            f"--zones {demo_path('units')} --teams {demo_path('registry')} --as-of 2026-03-31 --scenario "
+            "--out out/reach"),
     )
     p.add_argument("--network", required=True, metavar="NET",
                    help="walking network: .osm.pbf, .graphml, saved .npz or a line layer")
@@ -126,6 +130,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--drop-disconnected", action="store_true",
                    help="keep only the largest connected piece of the network (points near the others "
                         "become unreachable)")
+    p.add_argument("--scenario", action="store_true",
+                   help="also write DIR/scenario.npz, for what-if changes with planner-gis whatif DIR")
     add_crs_option(p, "the network line layer or GraphML, FAC, POP, ZONES and --entrances")
     add_coords_options(p)
     add_zone_columns(p, types=False)
@@ -252,7 +258,7 @@ def _read_facilities(args: argparse.Namespace, catalogue) -> tuple:
 
 
 def _prepare(args: argparse.Namespace) -> tuple:
-    """Checks before any work, the output folder, the catalogue, the isochrone categories and the teams."""
+    """Checks before any work; the output folder and its files, the catalogue, the isochrone categories, the teams."""
     from ..facilities import load_catalogue
     from ._common import check_inputs, prepare_out_dir, registry_columns
 
@@ -265,7 +271,8 @@ def _prepare(args: argparse.Namespace) -> tuple:
     inputs = {"network": args.network, "facilities": args.facilities, "population": args.population,
               "zones": args.zones, "teams": args.teams, "as_of": args.as_of, "catalogue": args.catalogue,
               "entrances": args.entrances}
-    out = prepare_out_dir(args.out, OUTPUTS, [v for k, v in inputs.items() if k != "as_of"])
+    outputs = OUTPUTS + (("scenario.npz",) if args.scenario else ())
+    out = prepare_out_dir(args.out, outputs, [v for k, v in inputs.items() if k != "as_of"])
     catalogue = load_catalogue(args.catalogue)
     iso_cats = list(args.isochrone_category or [])
     if args.isochrones and not iso_cats:
@@ -275,7 +282,7 @@ def _prepare(args: argparse.Namespace) -> tuple:
         from ..registry import active_unit_teams, read_registry
 
         teams = active_unit_teams(read_registry(args.teams, columns=registry_columns(args)), args.as_of)
-    return inputs, out, catalogue, iso_cats, teams
+    return inputs, out, outputs, catalogue, iso_cats, teams
 
 
 def run(args: argparse.Namespace) -> int:
@@ -286,7 +293,7 @@ def run(args: argparse.Namespace) -> int:
     from ..network import read_network
     from ..zones import read_zones
 
-    inputs, out, catalogue, iso_cats, teams = _prepare(args)
+    inputs, out, outputs, catalogue, iso_cats, teams = _prepare(args)
     with args.reporter.progress("reach") as bar:
         report(bar, 0.0, "reading the network")
         net = read_network(args.network, metric_crs=args.metric_crs, drop_disconnected=args.drop_disconnected,
@@ -305,7 +312,14 @@ def run(args: argparse.Namespace) -> int:
             isochrone_categories=iso_cats, progress=scaled(bar, 0.3, 1.0),
         )
     write_reach(lc, out, inputs)
+    if args.scenario:
+        from ..scenario import save_scenario, scenario_from_layers
+
+        save_scenario(scenario_from_layers(net, lc.access, population, zones, catalogue, args.max_snap),
+                      out / "scenario.npz")
     print_summary(lc, catalogue, args.max_snap, out)
-    args.reporter.done(summary_line(lc), {name: str(out / name) for name in OUTPUTS},
+    if args.scenario:
+        print(f"  what-if file: {out / 'scenario.npz'} (planner-gis whatif {out} ...)")
+    args.reporter.done(summary_line(lc), {name: str(out / name) for name in outputs},
                        summary_zh=summary_line_zh(lc))
     return 0

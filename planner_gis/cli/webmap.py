@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("source", metavar="REACH_DIR", help="output folder of `planner-gis reach` (or its reach.gpkg)")
     r.add_argument("--category", metavar="C",
                    help="category (or tier in minutes, e.g. 15) shown first (default: the first category)")
+    r.add_argument("--suggest", metavar="SUGGEST_DIR",
+                   help="also draw the suggested sites and newly covered areas of `planner-gis suggest` "
+                        "(its output folder or suggest.gpkg)")
     _common_options(r)
     r.set_defaults(handler=run_reach)
 
@@ -183,7 +186,15 @@ def run_reach(args: argparse.Namespace) -> int:
     underserved = _read(path, "underserved", False, layers, args.crs)
     isochrones = _read(path, "isochrones", False, layers, args.crs)
     m = reach_map(coverage, underserved, isochrones, category=args.category, **_common_kwargs(args))
-    written = save_map(m, target, inputs=[path, args.outline])
+    suggest_path = None
+    if getattr(args, "suggest", None):
+        from ..webmap import suggest_map
+
+        suggest_path = _gpkg(args.suggest, "suggest.gpkg")
+        s_layers = _layers(suggest_path)
+        m = suggest_map(_read(suggest_path, "sites", True, s_layers),
+                        _read(suggest_path, "newly_covered", False, s_layers), m=m, title=None)
+    written = save_map(m, target, inputs=[path, args.outline, suggest_path])
     n_units = coverage["unit_id"].nunique() if "unit_id" in coverage.columns else len(coverage)
     line = f"reach map of {n_units} units ({_size(written)})"
     print(f"reach map of {n_units} units written to {written} ({_size(written)})")

@@ -47,11 +47,15 @@ def test_demo_end_to_end(tmp_path):
     assert "unassigned         1" in proc.stdout
     # piped to a file: one line per stage, no carriage returns, no empty stage (issue 10, item 9)
     assert "\r" not in proc.stderr and "| ," not in proc.stderr and "Traceback" not in proc.stderr
-    stages = proc.stderr.splitlines()
-    assert stages and all(re.fullmatch(r"reach: +\d+% [a-z][^|]*", line) for line in stages), proc.stderr
-    fractions = [int(line.split("%")[0].split()[-1]) for line in stages]
-    assert fractions == sorted(fractions) and fractions[-1] == 100 and len(set(stages)) == len(stages)
-    assert [line for line in stages if line.endswith(" done")] == ["reach: 100% done"]
+    lines = proc.stderr.splitlines()
+    assert lines and all(re.fullmatch(r"[a-z]+: +\d+% [a-z][^|]*", line) for line in lines), proc.stderr
+    jobs = list(dict.fromkeys(line.split(":")[0] for line in lines))
+    assert jobs[0] == "reach"
+    for job in jobs:  # each job's stages: one line each, rising, "done" only at the end
+        stages = [line for line in lines if line.startswith(f"{job}:")]
+        fractions = [int(line.split("%")[0].split()[-1]) for line in stages]
+        assert fractions == sorted(fractions) and fractions[-1] == 100 and len(set(stages)) == len(stages)
+        assert [line for line in stages if line.endswith(" done")] == [f"{job}: 100% done"]
     from test_readme import check_demo_output
 
     check_demo_output(proc.stdout, tmp_path / "out")

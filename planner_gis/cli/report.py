@@ -101,19 +101,21 @@ def print_summary(rep, out, written: list) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the command with the parsed arguments; returns the exit status."""
     from .._progress import scaled
-    from ..report import build_report, output_names, read_inputs, write_report
+    from ..report import build_report, load_profile, output_names, read_inputs, write_report
+    from ..report.render import check_units
     from ._common import prepare_out_dir
 
     date = _date(args.date)
     formats = formats_of(args.format)
+    profile = load_profile(args.profile)
     inputs = read_inputs(args.reach, audit=args.audit, evaluation=args.evaluation, suggest=args.suggest)
-    unit_ids = args.units or list(inputs.units["unit_id"])
+    unit_ids = check_units(inputs, args.units)
     input_files = [f"{d}/{f}" for d in (args.reach, args.audit, args.evaluation, args.suggest) if d
                    for f in ("coverage.csv", "sites.csv", "compliance.csv", "findings.csv")]
+    out = prepare_out_dir(args.out, output_names(unit_ids, formats), input_files + [args.profile])
     with args.reporter.progress("report") as bar:
-        rep = build_report(inputs, args.profile, units=args.units, date=date, review=args.review_number,
+        rep = build_report(inputs, profile, units=unit_ids, date=date, review=args.review_number,
                            progress=scaled(bar, 0.0, 0.4))
-        out = prepare_out_dir(args.out, output_names(unit_ids, formats), input_files + [args.profile])
         written = write_report(rep, out, formats, progress=scaled(bar, 0.4, 1.0))
     print_summary(rep, out, written)
     args.reporter.done(f"report: {len(rep.unit_html)} unit documents", {"district": str(written[0]),

@@ -214,6 +214,17 @@ def _district_page(env, common: dict, inputs: ReportInputs, profile: Profile, re
         audit=_audit_context(inputs), evaluation=_evaluation_district(inputs), sites=_sites_context(inputs, None))
 
 
+def check_units(inputs: ReportInputs, units: list | None) -> list:
+    """The unit ids to write documents for (default all), each checked against the reach."""
+    names = list(inputs.units["unit_id"])
+    wanted = names if not units else [str(u) for u in units]
+    unknown = [u for u in wanted if u not in set(names)]
+    if unknown:
+        raise InputError(f"--units {unknown[0]}: no such unit in the reach's coverage table",
+                         fix=f"use unit ids of the reach, e.g. {', '.join(names[:3])}")
+    return wanted
+
+
 #: What the unit pages of the running build_report need (read by forked workers).
 _JOB: dict = {}
 
@@ -254,11 +265,7 @@ def build_report(inputs: ReportInputs, profile: str | PathLike | Profile | None 
     profile = load_profile(profile)
     date = date or _dt.date.today().isoformat()
     names = dict(zip(inputs.units["unit_id"], inputs.units["name"].astype(str)))
-    wanted = list(names) if not units else [str(u) for u in units]
-    unknown = [u for u in wanted if u not in names]
-    if unknown:
-        raise InputError(f"--units {unknown[0]}: no such unit in the reach's coverage table",
-                         fix=f"use unit ids of the reach, e.g. {', '.join(list(names)[:3])}")
+    wanted = check_units(inputs, units)
     table = indicator_table(inputs.coverage, profile, int(date[:4]))
     info = inputs.reach_info
     district = district_indicators(table, info.get("district_share"), info.get("counts", {}).get("population"))

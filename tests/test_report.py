@@ -23,7 +23,7 @@ import pytest
 from shapely.geometry import box
 
 from planner_gis.cli import main
-from planner_gis.report import build_report, district_indicators, indicator_table, load_profile, read_inputs
+from planner_gis.report import district_indicators, indicator_table, load_profile, read_inputs
 
 import browser
 from test_cli_reach import args as reach_args

@@ -58,8 +58,10 @@ class PlannerGisProvider(QgsProcessingProvider):
         from .algorithms.audit import AuditAlgorithm
         from .algorithms.isochrones import IsochronesAlgorithm
         from .algorithms.reach import ReachAlgorithm
+        from .algorithms.report import ReportAlgorithm
         from .algorithms.suggest import SuggestAlgorithm
         from .algorithms.webmap import WebMapAlgorithm
 
         for alg in (AuditAlgorithm(), ReachAlgorithm(), IsochronesAlgorithm(), SuggestAlgorithm(), WebMapAlgorithm()):
             self.addAlgorithm(alg)
+        self.addAlgorithm(ReportAlgorithm())

@@ -292,6 +292,98 @@ The work is done by the planner-gis command (planner-gis reach) in its own Pytho
       <translation>名册中团队名称所在列（默认：team_name、团队名称……）</translation>
     </message>
     <message>
+      <source>Reports per unit (PDF/HTML)</source>
+      <translation>单元报告（PDF/HTML）</translation>
+    </message>
+    <message>
+      <source>Writes the documents a responsibility planner hands to the street or township: a district summary (district.pdf) and one document per unit (units/&lt;unit_id&gt;.pdf): a map of its underserved areas, the walking-coverage indicators of the urban check-up against their targets, the categories residents cannot reach, the responsible team and, if given, the evaluation and suggested sites.
+
+Give the folders of the command's files of the reach (required), audit, evaluation and site suggestion ('Folder for the command's files' of those algorithms). With 'Add an atlas print layout' the project gets a print layout with one page per unit, driven by the reach's coverage layer.
+
+The work is done by the planner-gis command (planner-gis report) in its own Python environment.</source>
+      <translation>生成责任规划师交给街道或乡镇的文件：区级汇总（district.pdf）和每个单元一份文件（units/&lt;unit_id&gt;.pdf）：服务不足区域地图、城市体检步行覆盖指标与目标对比、居民无法步行到达的设施类别、责任团队，以及（如提供）履职评估和建议选址。
+
+请给出步行可达（必需）、核查、履职评估和选址建议的命令输出文件夹（即这些算法的“命令文件所在文件夹”）。勾选“添加图集打印布局”后，项目中将添加一个由步行可达覆盖图层驱动、每个单元一页的打印布局。
+
+计算由 planner-gis 命令（planner-gis report）在其自己的 Python 环境中完成。</translation>
+    </message>
+    <message>
+      <source>Reach results folder (coverage.csv, reach.gpkg, reach.json)</source>
+      <translation>步行可达结果文件夹（coverage.csv、reach.gpkg、reach.json）</translation>
+    </message>
+    <message>
+      <source>Audit results folder</source>
+      <translation>核查结果文件夹</translation>
+    </message>
+    <message>
+      <source>Evaluation results folder</source>
+      <translation>履职评估结果文件夹</translation>
+    </message>
+    <message>
+      <source>Site suggestion results folder</source>
+      <translation>选址建议结果文件夹</translation>
+    </message>
+    <message>
+      <source>Indicator profile (.toml; default: the built-in urban check-up profile)</source>
+      <translation>指标配置（.toml；默认：内置城市体检指标）</translation>
+    </message>
+    <message>
+      <source>Only these units (ids separated by spaces or commas; default all)</source>
+      <translation>仅这些单元（编码以空格或逗号分隔；默认全部）</translation>
+    </message>
+    <message>
+      <source>Format</source>
+      <translation>格式</translation>
+    </message>
+    <message>
+      <source>PDF</source>
+      <translation>PDF</translation>
+    </message>
+    <message>
+      <source>HTML</source>
+      <translation>HTML</translation>
+    </message>
+    <message>
+      <source>PDF and HTML</source>
+      <translation>PDF 和 HTML</translation>
+    </message>
+    <message>
+      <source>Date printed on the pages (YYYY-MM-DD; default today)</source>
+      <translation>页面上的日期（YYYY-MM-DD；默认今天）</translation>
+    </message>
+    <message>
+      <source>Map review number (审图号)</source>
+      <translation>审图号</translation>
+    </message>
+    <message>
+      <source>Add an atlas print layout (one page per unit) to the project</source>
+      <translation>向项目添加图集打印布局（每个单元一页）</translation>
+    </message>
+    <message>
+      <source>Report folder</source>
+      <translation>报告文件夹</translation>
+    </message>
+    <message>
+      <source>District summary</source>
+      <translation>区级汇总</translation>
+    </message>
+    <message>
+      <source>Atlas print layout</source>
+      <translation>图集打印布局</translation>
+    </message>
+    <message>
+      <source>{value}: no such folder. Fix: give the folder of the command's files</source>
+      <translation>{value}：文件夹不存在。修正：请给出命令输出文件所在的文件夹</translation>
+    </message>
+    <message>
+      <source>the output {path} would overwrite an input. Fix: choose another report folder</source>
+      <translation>输出 {path} 会覆盖输入文件。修正：请选择其他报告文件夹</translation>
+    </message>
+    <message>
+      <source>no coverage layer in {folder}: no atlas layout added</source>
+      <translation>{folder} 中没有覆盖图层：未添加图集布局</translation>
+    </message>
+    <message>
       <source>Suggest facility sites (walking coverage)</source>
       <translation>设施选址建议（步行覆盖）</translation>
     </message>
@@ -424,10 +516,6 @@ The work is done by the planner-gis command (planner-gis webmap) in its own Pyth
       <translation>底图署名</translation>
     </message>
     <message>
-      <source>Map review number (审图号)</source>
-      <translation>审图号</translation>
-    </message>
-    <message>
       <source>Display simplification (m)</source>
       <translation>显示简化容差（米）</translation>
     </message>
@@ -438,6 +526,10 @@ The work is done by the planner-gis command (planner-gis webmap) in its own Pyth
     <message>
       <source>give either the audit units layer or the reach coverage layer. Fix: set exactly one of UNITS (an audit map) and COVERAGE (a reach map)</source>
       <translation>请提供审查单元图层或可达性覆盖率图层之一。解决：UNITS（审查地图）和 COVERAGE（可达性地图）只设置一个</translation>
+    </message>
+    <message>
+      <source>15-minute living circle: walking coverage per category (planner-gis reach)</source>
+      <translation>15分钟生活圈：各类设施步行覆盖（planner-gis reach）</translation>
     </message>
     <message>
       <source>Audit</source>

@@ -116,7 +116,7 @@ def run_processing():
             "POPULATION_RASTER": d["population"], "ZONES": d["units"], "REGISTRY": d["registry"],
             "AS_OF": d["as_of"], "ISOCHRONE_CATEGORIES": "middle_school",
             "COVERAGE": str(p / "reach_coverage.gpkg"), "UNDERSERVED": str(p / "reach_underserved.gpkg"),
-            "ISOCHRONES_OUTPUT": str(p / "reach_isochrones.gpkg")})
+            "ISOCHRONES_OUTPUT": str(p / "reach_isochrones.gpkg"), "OUTPUT_FOLDER": str(p / "reach_files")})
         return {"summary": r["SUMMARY"], "coverage": [{k: v for k, v in f.items() if k != "_area"}
                                                       for f in features(r["COVERAGE"])],
                 "underserved_area": sum(f["_area"] for f in features(r["UNDERSERVED"])),
@@ -338,6 +338,33 @@ def run_locale():
         return result
 
 
+def run_report():
+    """planner_gis:report on the reach and suggest folders of run_processing, with the atlas layout."""
+    import processing
+
+    from planner_gis_qgis.atlas import export_atlas_pdf
+
+    p = OUT / "processing"
+
+    @step("processing_report")
+    def _():
+        out = p / "report"
+        r = processing.run("planner_gis:report", {
+            "REACH": str(p / "reach_files"), "SUGGEST": str(p / "suggest_files"), "UNITS": "110106201 110106001",
+            "DATE": "2026-03-31", "ATLAS": True, "OUTPUT": str(out)})
+        layout = QgsProject.instance().layoutManager().layoutByName(r["LAYOUT"])
+        pages = layout.atlas().updateFeatures()
+        exported = export_atlas_pdf(layout, str(p / "atlas.pdf"))
+        designer = iface.openLayoutDesigner(layout)
+        QTest.qWait(2000)
+        (OUT / "screenshots").mkdir(exist_ok=True)
+        designer.window().grab().save(str(OUT / "screenshots" / "atlas_layout.png"))
+        designer.close()
+        return {"summary": r["SUMMARY"], "district": r["DISTRICT"], "layout": r["LAYOUT"], "pages": pages,
+                "atlas_pdf": str(p / "atlas.pdf") if exported else None,
+                "files": sorted(str(x.relative_to(out)) for x in out.rglob("*") if x.is_file())}
+
+
 def close_modal_dialogs():
     """A modal dialog (a Python error, a question) would block the scenario: record it, close it."""
     from qgis.PyQt.QtWidgets import QApplication
@@ -366,6 +393,7 @@ def main():
             run_locale()
         else:
             run_processing()
+            run_report()
             run_in_background()
             run_dock()
         RESULTS["qgis_modules"] = sorted(m for m in sys.modules if m.split(".")[0] in (

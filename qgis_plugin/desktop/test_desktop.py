@@ -290,3 +290,28 @@ def test_qgis_process_runs_the_algorithms_with_relative_paths(tmp_path):
     import pyogrio
 
     assert len(pyogrio.read_dataframe(units)) == 24
+
+
+def test_processing_report_and_atlas_equal_the_library(session, library_reach):
+    """planner_gis:report in real QGIS: unit documents with the library's names and shares, a 24-page atlas."""
+    from planner_gis.report import load_profile
+
+    got = step(session, "processing_report")
+    assert got["files"] == ["district.pdf", "units/110106001.pdf", "units/110106201.pdf"]
+    assert got["district"].endswith("district.pdf") and "2 unit documents" in got["summary"]
+    cov = library_reach.coverage.set_index(["unit_id", "category"])
+    names = dict(zip(library_reach.coverage_units["unit_id"], library_reach.coverage_units["name"]))
+    out = Path(got["district"]).parent
+    for unit in ("110106001", "110106201"):
+        text = subprocess.run(["pdftotext", "-layout", str(out / "units" / f"{unit}.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert names[unit] in text and "2026-03-31" in text
+        for ind in load_profile("checkup").indicators:
+            row = cov.loc[(unit, ind.key)]
+            line = next(t for t in text.splitlines() if ind.name in t)
+            assert f"{row.covered_population / row.population * 100:.1f}%" in line, (unit, ind.id, line)
+    # the atlas: one page per unit of the reach, exported from QGIS
+    assert got["pages"] == len(names) == 24
+    info = subprocess.run(["pdfinfo", got["atlas_pdf"]], capture_output=True, text=True, check=True).stdout
+    assert f"Pages:           {len(names)}" in info
+    assert (ARTIFACTS / "full_atlas_layout.png").exists()

@@ -11,6 +11,8 @@ The public API is what this module exports; everything else is internal.
 
 from . import (catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach,
                scenario, suggest, webmap)
+from . import report
+from .report import load_profile, make_report
 from .audit import AuditResult, audit
 from .facilities import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
 from .living_circle import LivingCircle, assess_living_circle
@@ -82,6 +84,7 @@ __all__ = [
     "scenario",
     "suggest",
     "webmap",
+    "report",
     # zones and audit
     "read_zones",
     "read_registry",
@@ -119,6 +122,9 @@ __all__ = [
     "Scenario",
     "open_reach",
     "scenario_from_layers",
+    # reports
+    "load_profile",
+    "make_report",
     # web maps
     "audit_map",
     "reach_map",

@@ -283,7 +283,7 @@ def build_report(inputs: ReportInputs, profile: str | PathLike | Profile | None 
     finally:
         _JOB.clear()
     pages = {u: pages[u] for u in wanted}
-    report(progress, 1.0, "done")
+    report(progress, 1.0, "pages laid out")
     return Report(district, pages, table, rep["district"], rep["gaps"], names)
 
 
@@ -316,7 +316,7 @@ def write_report(rep: Report, out: PathLike, formats=("pdf",), progress: Progres
             _write_one(html, target)
     pdfs = [(html, target) for html, target in jobs if target.suffix == ".pdf"]
     for i, _ in enumerate(_in_workers(_pdf_job, pdfs, _workers(len(pdfs), workers))):
-        report(progress, (i + 1) / len(pdfs), "pdf")
+        report(progress, (i + 1) / len(pdfs), f"PDF {i + 1} of {len(pdfs)}")
     report(progress, 1.0, "done")
     return [target for _, target in jobs]
 

@@ -134,7 +134,9 @@ def add_atlas_layout(coverage: QgsVectorLayer, underserved: QgsVectorLayer | Non
     layout.addLayoutItem(map_item)
     map_item.attemptMove(_mm(12, 28))
     map_item.attemptResize(_size(186, 120))
-    map_item.zoomToExtent(coverage.extent())
+    map_item.setCrs(coverage.crs())  # metres of the reach, whatever the project CRS
+    # an extent of the item's own aspect ratio: the atlas keeps the ratio of the extent it starts from
+    map_item.setExtent(_fit(coverage.extent(), 186 / 120))
     layers = [layer for layer in (underserved, coverage) if layer is not None]
     map_item.setLayers(layers)
     map_item.setKeepLayerSet(True)
@@ -167,6 +169,16 @@ def add_atlas_layout(coverage: QgsVectorLayer, underserved: QgsVectorLayer | Non
     manager.addLayout(layout)
     atlas.updateFeatures()
     return layout
+
+
+def _fit(extent, ratio: float):
+    """``extent`` grown around its centre to width / height = ``ratio``."""
+    from qgis.core import QgsRectangle
+
+    w, h = max(extent.width(), 1.0), max(extent.height(), 1.0)
+    w, h = (h * ratio, h) if w / h < ratio else (w, w / ratio)
+    c = extent.center()
+    return QgsRectangle(c.x() - w / 2, c.y() - h / 2, c.x() + w / 2, c.y() + h / 2)
 
 
 def _atlas_category(coverage: QgsVectorLayer) -> str:

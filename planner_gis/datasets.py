@@ -3,8 +3,10 @@
 The boundary layers come from OpenStreetMap (ODbL, "© OpenStreetMap
 contributors"); the 24 unit polygons are SCHEMATIC, not official boundaries;
 the team registry is invented with generic names; the walking network,
-facilities and population of the living-circle demo are SYNTHETIC. See
-``data/boundaries/README.md`` and ``data/demo/README.md``.
+facilities and population of the living-circle demo and the work records,
+people and ratings of the evaluation demo are SYNTHETIC. See
+``data/boundaries/README.md``, ``data/demo/README.md`` and
+``data/evaluation/README.md``.
 
 The data lives in the repository's ``data/`` folder. When the package is used
 outside a source checkout, point ``PLANNER_GIS_DATA`` at a copy of that folder.
@@ -30,6 +32,8 @@ from .errors import InputError
 
 #: The date the bundled demo audits at, so that its output is reproducible.
 DEMO_AS_OF = "2026-03-31"
+#: The year of the demo's synthetic work records (the annual evaluation of the demo).
+DEMO_EVALUATION_YEAR = 2025
 
 
 def data_dir() -> Path:
@@ -84,6 +88,21 @@ def demo_entrances_path() -> Path:
 def demo_population_path() -> Path:
     """Synthetic 100 m population raster (GeoTIFF)."""
     return _path("demo", "fengtai_population_100m.tif")
+
+
+def demo_records_path() -> Path:
+    """SYNTHETIC work records of the demo's unit planner teams in 2025 (CSV with lon,lat; some GCJ-02)."""
+    return _path("evaluation", f"fengtai_work_records_{DEMO_EVALUATION_YEAR}.csv")
+
+
+def demo_people_path() -> Path:
+    """SYNTHETIC members of the demo teams: person_id, team_id, profession, title (CSV)."""
+    return _path("evaluation", "fengtai_people_demo.csv")
+
+
+def demo_ratings_path() -> Path:
+    """SYNTHETIC 2025 ratings of the demo team members: satisfaction, previous and special points (CSV)."""
+    return _path("evaluation", f"fengtai_ratings_{DEMO_EVALUATION_YEAR}.csv")
 
 
 def load_demo_outline() -> gpd.GeoDataFrame:

@@ -24,7 +24,7 @@ def prepare_out_dir(out: str, outputs: Iterable[str], inputs: Iterable[str | Non
 
 
 #: Registry fields whose column can be named on the command line.
-REGISTRY_COLUMN_FIELDS = ("team_id", "unit_id", "role", "start_date", "end_date", "team_name")
+REGISTRY_COLUMN_FIELDS = ("team_id", "unit_id", "role", "start_date", "end_date", "team_name", "annual_fee")
 
 
 def add_registry_columns(p: argparse.ArgumentParser) -> None:

@@ -143,7 +143,8 @@ def fee_shares(rule, ctx: Context) -> list:
         fee = p.annual_fee
         deduction = float("nan")
         if math.isfinite(fee):
-            exact = Fraction(fee) * p.days / days_in_year(p.year) * share
+            # the fee as written (60.06), not its binary float (60.0599...)
+            exact = Fraction(repr(fee)) * p.days / days_in_year(p.year) * share
             deduction = round_half_up(exact, rule.params["decimals"])
         text = (f"{len(missing)} of {len(months)} months without a visit, {max(0, need - have)} of {need} "
                 f"service days missing")

@@ -144,7 +144,7 @@ def evaluate(
     report(progress, 0.3, f"placing {len(recs)} records in their units")
     placed = place_records(recs, units, registry, tolerance=tolerance, metric_crs=metric_crs)
     report(progress, 0.6, f"applying the {rules.id} rules")
-    counted = pd.DataFrame(placed.records[placed.records["counted"]].drop(columns="geometry"))
+    counted = pd.DataFrame(placed.records.loc[placed.records["counted"].to_numpy(dtype=bool)]).drop(columns="geometry")
     result = assess(counted, registry, rules, year_assessed, people, ratings,
                     unit_types=dict(zip(units["unit_id"].astype(str), units["unit_type"])))
     units_m = units.to_crs(placed.crs)

@@ -117,7 +117,10 @@ class Period:
     def annual_fee(self) -> float:
         """The yearly fee over the contract days (their mean if it changed); NaN if unknown on any day."""
         fees = self.fee[self.mask]
-        return float(fees.mean()) if len(fees) and np.isfinite(fees).all() else float("nan")
+        if not len(fees) or not np.isfinite(fees).all():
+            return float("nan")
+        distinct = np.unique(fees)
+        return float(distinct[0]) if len(distinct) == 1 else float(fees.mean())
 
 
 def contract_periods(registry: pd.DataFrame, year: int, roles: tuple = UNIT_LEVEL_ROLES) -> list:

@@ -278,9 +278,10 @@ class _Status:
         unit, finding, message, dist = (list(x) for x in zip(*outcomes)) if outcomes else ([], [], [], [])
         out = pd.DataFrame({
             "record_id": rec["record_id"], "team_id": rec["team_id"], "person_id": rec.get("person_id", ""),
-            "date": rec["date"], "kind": rec.get("kind", ""), "unit_id": unit, "given_unit_id": rec["unit_id"],
+            "date": rec["date"], "kind": rec.get("kind", ""), "unit_id": np.array(unit, dtype=object),
+            "given_unit_id": rec["unit_id"],
             "distance_m": np.round(np.asarray(dist, dtype=float), 1), "finding": finding,
-            "counted": [f not in NOT_COUNTED for f in finding],
+            "counted": np.array([f not in NOT_COUNTED for f in finding], dtype=bool),
             "hours": rec.get("hours", np.nan), "with_unit_head": rec.get("with_unit_head"),
             "notes": rec.get("notes", ""), "row": rec.get("row", np.arange(len(rec)) + 1),
         })

@@ -1,9 +1,12 @@
-"""``planner-gis webmap``: self-contained HTML web maps of audit and reach outputs.
+"""``planner-gis webmap``: self-contained HTML web maps of audit, reach and evaluation outputs.
 
 ``planner-gis webmap audit AUDIT_DIR --out map.html`` reads ``AUDIT_DIR/audit.gpkg``
 (layers ``units`` and ``findings``); ``planner-gis webmap reach REACH_DIR --out
 map.html [--category C]`` reads ``REACH_DIR/reach.gpkg`` (layers ``coverage``,
-and ``underserved`` / ``isochrones`` when present). The page works offline:
+and ``underserved`` / ``isochrones`` when present); ``planner-gis webmap evaluation
+EVALUATION_DIR --out map.html [--rule RULE_ID]`` reads ``EVALUATION_DIR/evaluation.gpkg``
+(layers ``units``, ``records``, ``compliance``) and the rule titles of its
+``evaluation.json``. The page works offline:
 Leaflet is inlined and no basemap is loaded unless ``--tiles`` gives one.
 """
 
@@ -19,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``webmap`` sub-command."""
     p = sub.add_parser(
         "webmap",
-        help="write a self-contained HTML web map of audit or reach outputs",
+        help="write a self-contained HTML web map of audit, reach or evaluation outputs",
         description="One self-contained HTML file (Leaflet inlined, works offline; no basemap unless --tiles).",
     )
     p.set_defaults(handler=lambda args: _print_help(p))
@@ -38,6 +41,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="category (or tier in minutes, e.g. 15) shown first (default: the first category)")
     _common_options(r)
     r.set_defaults(handler=run_reach)
+
+    e = kinds.add_parser("evaluation", help="compliance map from `planner-gis evaluate` outputs",
+                         description="Units coloured by the compliance of their teams (one layer per rule), work "
+                                     "records by team, popups with the rule results.",
+                         epilog="example: planner-gis webmap evaluation out/evaluation --out evaluation_map.html")
+    e.add_argument("source", metavar="DIR", help="output folder of `planner-gis evaluate` (or its evaluation.gpkg)")
+    e.add_argument("--rule", metavar="RULE_ID", help="rule whose layer is shown first (default: all rules)")
+    _common_options(e)
+    e.set_defaults(handler=run_evaluation)
 
 
 def _common_options(p: argparse.ArgumentParser) -> None:
@@ -64,7 +76,7 @@ def _gpkg(source: str, name: str) -> Path:
     src = Path(source)
     path = src / name if src.is_dir() else src
     if not path.exists():
-        what = "audit" if name.startswith("audit") else "reach"
+        what = {"audit.gpkg": "audit", "reach.gpkg": "reach"}.get(name, "evaluate")
         raise InputError(f"{path}: file not found",
                          fix=f"give the output folder of `planner-gis {what} ... --out DIR` (it holds {name})")
     return path
@@ -154,6 +166,29 @@ def run_reach(args: argparse.Namespace) -> int:
     n_units = coverage["unit_id"].nunique() if "unit_id" in coverage.columns else len(coverage)
     line = f"reach map of {n_units} units ({_size(written)})"
     print(f"reach map of {n_units} units written to {written} ({_size(written)})")
+    args.reporter.done(line, {"webmap": str(written)})
+    return 0
+
+
+def run_evaluation(args: argparse.Namespace) -> int:
+    """``webmap evaluation``: the compliance map from an evaluation folder or its evaluation.gpkg."""
+    import json
+
+    from ..webmap import evaluation_map, save_map
+
+    path = _gpkg(args.source, "evaluation.gpkg")
+    target = _check_out(args.out, [path, args.outline])
+    layers = _layers(path)
+    units = _read(path, "units", True, layers)
+    records = _read(path, "records", False, layers)
+    compliance = _read(path, "compliance", False, layers)
+    facts = path.with_name("evaluation.json")
+    rules = json.loads(facts.read_text(encoding="utf-8")).get("rule_set") if facts.exists() else None
+    m = evaluation_map(units, records, compliance, rules=rules, rule=args.rule, **_common_kwargs(args))
+    written = save_map(m, target, inputs=[path, args.outline])
+    n = len(records) if records is not None else 0
+    line = f"evaluation map of {len(units)} units and {n} records ({_size(written)})"
+    print(f"evaluation map of {len(units)} units and {n} records written to {written} ({_size(written)})")
     args.reporter.done(line, {"webmap": str(written)})
     return 0
 

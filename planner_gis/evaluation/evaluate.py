@@ -168,7 +168,7 @@ def _units_layer(units: gpd.GeoDataFrame, records: gpd.GeoDataFrame, result, gap
     teams: dict = {}
     for p in result.periods:
         teams.setdefault(p.unit_id, []).append(p.team_id)
-    keep = [c for c in ("unit_id", "name", "unit_type", "level") if c in units.columns]
+    keep = [c for c in ("unit_id", "name", "unit_type", "level", "geometry_quality") if c in units.columns]
     out = units[keep].copy()
     uid = out["unit_id"].astype(str)
     out["team_ids"] = uid.map(lambda u: ";".join(sorted(set(teams.get(u, []))))).fillna("")

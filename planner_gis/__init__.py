@@ -10,7 +10,9 @@ The public API is what this module exports; everything else is internal.
 """
 
 from . import catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach, webmap
+from . import evaluation, people, records
 from .audit import AuditResult, audit
+from .evaluation import EvaluationResult, evaluate, load_rules
 from .facilities import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
 from .living_circle import LivingCircle, assess_living_circle
 from .crs import (
@@ -45,8 +47,10 @@ from .reach import (
     population_from_raster,
     read_population,
 )
+from .people import read_people, read_ratings
+from .records import place_records, read_records
 from .registry import active_unit_teams, read_registry
-from .webmap import audit_map, reach_map, save_map
+from .webmap import audit_map, evaluation_map, reach_map, save_map
 from .zones import read_zones
 
 
@@ -77,6 +81,9 @@ __all__ = [
     "network",
     "reach",
     "webmap",
+    "records",
+    "people",
+    "evaluation",
     # zones and audit
     "read_zones",
     "read_registry",
@@ -105,9 +112,18 @@ __all__ = [
     "assess_living_circle",
     "LivingCircle",
     "walk_isochrones",
+    # work records and the annual evaluation
+    "read_records",
+    "place_records",
+    "read_people",
+    "read_ratings",
+    "load_rules",
+    "evaluate",
+    "EvaluationResult",
     # web maps
     "audit_map",
     "reach_map",
+    "evaluation_map",
     "save_map",
     # coordinates and reading
     "choose_metric_crs",

@@ -89,6 +89,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                                          "needed for x,y)")
     p.add_argument("--reach", metavar="DIR", help="output folder of `planner-gis reach`: count the records inside "
                                                   "the underserved areas of their unit (gaps.csv)")
+    p.add_argument("--gap-category", metavar="CAT",
+                   help="with --reach: only the underserved areas of this category or tier (tier_15); default all")
     p.add_argument("--metric-crs", metavar="EPSG", help="CRS for distances (default: CGCS2000 GK zone / UTM)")
     p.add_argument("--zone-id", default="unit_id", metavar="COL", help="unit id column of the zones (default unit_id)")
     add_registry_columns(p)
@@ -170,8 +172,9 @@ def print_summary(result: EvaluationResult, out: Path, names: list) -> None:
               ", ".join(f"{k}: {v}" for k, v in s["points"]["stars"].items()))
     if result.gaps is not None:
         g = s["gaps"]
-        print(f"  work in the gaps: {g['records_in_gaps']} of {g['records']} located records lie in underserved "
-              "areas of their unit")
+        share = g["records_in_gaps"] / g["records"] if g["records"] else float("nan")
+        print(f"  work in the gaps ({g['category']}): {share:.0%} of {g['records']} located records lie in "
+              f"underserved areas of their unit, which cover {g['area_share']:.0%} of the units' area")
     print("  units: " + ", ".join(f"{k} {v}" for k, v in s["units"].items()))
     print(f"  written to {out}/ ({', '.join(names)})")
 
@@ -184,7 +187,8 @@ def run(args: argparse.Namespace) -> int:
     rules = load_rules(args.rules)
     inputs = {"records": args.records, "teams": args.teams, "zones": args.zones, "rules": rules.path,
               "year": args.year, "people": args.people, "ratings": args.ratings, "coords": args.coords,
-              "tolerance": args.tolerance, "records_crs": args.records_crs, "reach": args.reach}
+              "tolerance": args.tolerance, "records_crs": args.records_crs, "reach": args.reach,
+              "gap_category": args.gap_category}
     reach_gpkg = str(Path(args.reach) / "reach.gpkg") if args.reach and Path(args.reach).is_dir() else args.reach
     out = prepare_out_dir(args.out, outputs_for(rules, bool(args.reach)),
                           [args.records, args.teams, args.zones, args.people, args.ratings, rules.path, reach_gpkg])
@@ -192,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
         result = evaluate(args.records, args.teams, args.zones, rules, args.year, people=args.people,
                           ratings=args.ratings, coords=args.coords, tolerance=args.tolerance,
                           records_crs=args.records_crs, metric_crs=args.metric_crs, reach=args.reach,
+                          gap_category=args.gap_category,
                           read={"zone_id": args.zone_id, "registry_columns": registry_columns(args)}, progress=bar)
     names = write_evaluation(result, out, inputs)
     print_summary(result, out, names)

@@ -30,7 +30,7 @@ True
 from .core import FEE_COLUMNS, Assessment, assess
 from .checks import COMPLIANCE_COLUMNS
 from .evaluate import evaluate
-from .gaps import GAP_COLUMNS, read_underserved, records_in_gaps
+from .gaps import GAP_COLUMNS, read_underserved, records_in_gaps, select_gaps
 from .periods import Period, contract_periods
 from .points import POINTS_COLUMNS
 from .result import COMPLIANCE_CLASSES, EvaluationResult
@@ -50,6 +50,7 @@ __all__ = [
     "Period",
     "records_in_gaps",
     "read_underserved",
+    "select_gaps",
     "COMPLIANCE_COLUMNS",
     "FEE_COLUMNS",
     "POINTS_COLUMNS",

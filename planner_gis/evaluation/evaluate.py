@@ -25,7 +25,7 @@ from ..records import place_records, read_records
 from ..registry import read_registry
 from ..zones import read_zones
 from .core import assess, check_year
-from .gaps import read_underserved, records_in_gaps
+from .gaps import read_underserved, records_in_gaps, select_gaps
 from .result import EvaluationResult, unit_status
 from .rules import RuleSet, load_rules
 
@@ -83,6 +83,7 @@ def evaluate(
     records_crs=None,
     metric_crs=None,
     reach: PathLike | gpd.GeoDataFrame | None = None,
+    gap_category: str | None = None,
     read: Mapping | None = None,
     progress: ProgressCallback | None = None,
 ) -> EvaluationResult:
@@ -115,6 +116,9 @@ def evaluate(
     reach : path or GeoDataFrame, optional
         A reach result (folder, ``reach.gpkg`` or its underserved areas): count the
         records inside the underserved areas of their unit.
+    gap_category : str, optional
+        Only the underserved areas of this category, or of a tier's categories
+        (``tier_15``); default all categories.
     read : mapping, optional
         Reading options: ``zone_id``, ``zone_coords``, ``records_crs``,
         ``record_columns``, ``registry_columns``.
@@ -151,7 +155,8 @@ def evaluate(
     gaps = None
     if reach is not None:
         report(progress, 0.9, "records in underserved areas")
-        gaps = records_in_gaps(placed.records, read_underserved(reach), units_m)
+        gaps = records_in_gaps(placed.records, select_gaps(read_underserved(reach), gap_category), units_m)
+        gaps.attrs["category"] = gap_category or "all categories"
     layer = _units_layer(units_m, placed.records, result, gaps)
     report(progress, 1.0, "done")
     return EvaluationResult(result.compliance, result.fees, result.points, placed.findings, placed.records, layer,

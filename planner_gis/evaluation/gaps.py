@@ -43,6 +43,30 @@ def read_underserved(reach: PathLike | gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                          fix="give the reach.gpkg written by `planner-gis reach`") from None
 
 
+def select_gaps(underserved: gpd.GeoDataFrame, category: str | None) -> gpd.GeoDataFrame:
+    """The underserved areas of one category, of a tier's categories (``tier_15``), or all (None).
+
+    >>> from shapely.geometry import box
+    >>> und = gpd.GeoDataFrame({"unit_id": ["A"] * 3, "category": ["park", "clinic", "school"],
+    ...                         "tier_min": [5, 15, 15]}, geometry=[box(0, 0, 1, 1)] * 3, crs=4548)
+    >>> select_gaps(und, "tier_15")["category"].tolist(), len(select_gaps(und, None))
+    (['clinic', 'school'], 3)
+    """
+    if category is None or category == "":
+        return underserved
+    cats = underserved["category"].astype(str) if "category" in underserved.columns else None
+    if cats is not None and (cats == category).any():
+        return underserved[cats == category]
+    tier = str(category)[5:] if str(category).startswith("tier_") else ""
+    if tier.isdigit() and "tier_min" in underserved.columns:
+        sel = pd.to_numeric(underserved["tier_min"], errors="coerce") == int(tier)
+        if sel.any():
+            return underserved[sel.to_numpy()]
+    listed = ", ".join(sorted(cats.unique())) if cats is not None else "none"
+    raise InputError(f"no underserved areas of category {category!r} in the reach result (categories: {listed})",
+                     fix="give one of the listed categories, a tier such as tier_15, or leave it out (all categories)")
+
+
 def records_in_gaps(records: gpd.GeoDataFrame, underserved: gpd.GeoDataFrame,
                     units: gpd.GeoDataFrame) -> pd.DataFrame:
     """Per unit: located counted records, those inside the unit's underserved areas, and the shares.

@@ -101,7 +101,10 @@ class EvaluationResult:
                              if len(stars) else {}}
         if self.gaps is not None:
             g = self.gaps
-            out["gaps"] = {"records": int(g["records"].sum()), "records_in_gaps": int(g["records_in_gaps"].sum())}
+            area = float(self.units.geometry.area.sum()) / 1e6
+            out["gaps"] = {"category": g.attrs.get("category", "all categories"), "records": int(g["records"].sum()),
+                           "records_in_gaps": int(g["records_in_gaps"].sum()),
+                           "area_share": round(float(g["underserved_km2"].sum()) / area, 4) if area else None}
         return out
 
 

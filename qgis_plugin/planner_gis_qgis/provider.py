@@ -11,7 +11,7 @@ from .i18n import tr
 
 
 class PlannerGisProvider(QgsProcessingProvider):
-    """Processing provider ``planner_gis`` with audit, reach, isochrones and webmap.
+    """Processing provider ``planner_gis`` with audit, reach, isochrones, evaluate and webmap.
 
     Its setting *Python with planner-gis* (Settings > Options > Processing >
     Providers > planner-gis) names the Python executable or venv folder in
@@ -56,9 +56,10 @@ class PlannerGisProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802
         from .algorithms.audit import AuditAlgorithm
+        from .algorithms.evaluate import EvaluateAlgorithm
         from .algorithms.isochrones import IsochronesAlgorithm
         from .algorithms.reach import ReachAlgorithm
         from .algorithms.webmap import WebMapAlgorithm
 
-        for alg in (AuditAlgorithm(), ReachAlgorithm(), IsochronesAlgorithm(), WebMapAlgorithm()):
+        for alg in (AuditAlgorithm(), ReachAlgorithm(), IsochronesAlgorithm(), EvaluateAlgorithm(), WebMapAlgorithm()):
             self.addAlgorithm(alg)

@@ -9,7 +9,8 @@ The public API is what this module exports; everything else is internal.
 1
 """
 
-from . import catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach, webmap
+from . import (catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach,
+               scenario, suggest, webmap)
 from . import evaluation, people, records
 from .audit import AuditResult, audit
 from .evaluation import EvaluationResult, evaluate, load_rules
@@ -50,6 +51,8 @@ from .reach import (
 from .people import read_people, read_ratings
 from .records import place_records, read_records
 from .registry import active_unit_teams, read_registry
+from .scenario import Scenario, open_reach, scenario_from_layers
+from .suggest import SiteSuggestion, coverage_matrix, covering_to_target, maximal_covering, suggest_sites
 from .webmap import audit_map, evaluation_map, reach_map, save_map
 from .zones import read_zones
 
@@ -80,6 +83,8 @@ __all__ = [
     "living_circle",
     "network",
     "reach",
+    "scenario",
+    "suggest",
     "webmap",
     "records",
     "people",
@@ -120,6 +125,15 @@ __all__ = [
     "load_rules",
     "evaluate",
     "EvaluationResult",
+    # new sites and what-if
+    "suggest_sites",
+    "SiteSuggestion",
+    "coverage_matrix",
+    "maximal_covering",
+    "covering_to_target",
+    "Scenario",
+    "open_reach",
+    "scenario_from_layers",
     # web maps
     "audit_map",
     "reach_map",

@@ -35,7 +35,8 @@ EXPECTED = [
     "02_living_circle.ipynb",
     "03_publish_web_map.ipynb",
     "04_real_osm_extract.ipynb",
-    "05_work_evaluation.ipynb",
+    "05_new_sites_and_whatif.ipynb",
+    "06_work_evaluation.ipynb",
 ]
 CELL_TIMEOUT = 300  # seconds per cell
 
@@ -354,10 +355,10 @@ def _share(text: str) -> float:
 
 
 @pytest.mark.slow
-def test_05_work_evaluation_runs(tmp_path):
+def test_06_work_evaluation_runs(tmp_path):
     from planner_gis import datasets
 
-    nb = execute("05_work_evaluation.ipynb", tmp_path)
+    nb = execute("06_work_evaluation.ipynb", tmp_path)
     out = tmp_path / "out"
     assert images(nb) >= 1 and "outside_contract" in outputs_text(tagged(nb, "record-findings"))
     raw = pd.read_csv(datasets.demo_records_path(), dtype=str, keep_default_na=False)
@@ -389,3 +390,22 @@ def test_05_work_evaluation_runs(tmp_path):
     assert gaps["share_in_gaps"].between(0, 1).all() and gaps["area_share"].between(0, 1).all()
     html = (out / "evaluation_map.html").read_text(encoding="utf-8")
     assert 200_000 < len(html.encode("utf-8")) < 10_000_000 and not re.search(r"<script[^>]+src=", html)
+def test_05_new_sites_and_whatif_runs(tmp_path):
+    nb = execute("05_new_sites_and_whatif.ipynb", tmp_path)
+    out = tmp_path / "out"
+    sites = pd.read_csv(out / "sites.csv", dtype={"candidate_id": str, "unit_id": str})
+    assert list(sites.columns) == ["rank", "candidate_id", "unit_id", "team_id", "x", "y", "gain_population",
+                                   "cumulative_covered", "cumulative_share"]
+    assert sites["rank"].tolist() == [1, 2, 3] and sites["unit_id"].nunique() == 1
+    assert (sites["gain_population"].diff().dropna() <= 1e-9).all()  # ranked by what each adds
+    table = outputs_text(tagged(nb, "greedy-vs-exact"))
+    assert "exact" in table and "greedy" in table
+    straight = outputs_text(tagged(nb, "straight-line"))
+    numbers = [float(x.replace(",", "")) for x in re.findall(r"\s([0-9][0-9.,]*)\s*$", straight, re.M)]
+    claims, walkable, really, optimum = numbers[-4:]
+    assert walkable <= claims and really <= optimum + 1e-6  # straight line overstates; the walking optimum is best
+    text = outputs_text(tagged(nb, "whatif"))
+    assert "incremental equals full recompute: True" in text
+    assert "after two undos, rows still changed: 0" in text
+    html = (out / "suggest_map.html").read_text(encoding="utf-8")
+    assert "Suggested sites" in html and "Newly covered" in html and "<script src=" not in html

@@ -48,8 +48,8 @@ EPILOG = """required columns:
   --ratings  person_id, year, satisfaction (0-1 or %), previous_points, special_points (a;b)
 
 example on the demo data (from a source checkout):
-  planner-gis evaluate --records data/evaluation/fengtai_work_records_2025.csv \\
-      --teams data/boundaries/fengtai_teams_demo.csv --zones data/boundaries/fengtai_units_schematic.geojson \\
+  planner-gis evaluate --records planner_gis/data/evaluation/fengtai_work_records_2025.csv \\
+      --teams planner_gis/data/boundaries/fengtai_teams_demo.csv --zones planner_gis/data/boundaries/fengtai_units_schematic.geojson \\
       --rules liaocheng --year 2025 --out out/evaluation"""
 
 

@@ -36,11 +36,12 @@ class SegmentIndex:
     Parameters
     ----------
     net : WalkNetwork
-        The network; the index keeps a reference to it.
+        The network. The index keeps only arrays derived from it, no reference to
+        it: the network caches its index, and a reference back would make a cycle
+        that only the garbage collector frees (hundreds of MB for a city).
     """
 
     def __init__(self, net: WalkNetwork):
-        self.net = net
         self._edge_vectors(net)
         mx, my, edge_of = self._cut_pieces(net.edge_length)
         self.n_pieces = len(edge_of)

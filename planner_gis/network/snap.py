@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from ..errors import CRSError
+from ..crs import require_crs
 from .index import SegmentIndex
 from .model import WalkNetwork
 
@@ -179,9 +179,7 @@ def points_xy(gdf: gpd.GeoDataFrame, crs: Any, what: str = "points") -> np.ndarr
 
     Null or empty geometries give NaN coordinates (they never snap).
     """
-    if gdf.crs is None:
-        raise CRSError(f"{what} has no coordinate reference system",
-                       fix="set it, e.g. gdf.set_crs('EPSG:4326')")
+    require_crs(gdf, what)
     g = gdf.geometry
     if CRS.from_user_input(gdf.crs) != CRS.from_user_input(crs):
         g = g.to_crs(crs)

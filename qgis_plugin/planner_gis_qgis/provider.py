@@ -11,7 +11,7 @@ from .i18n import tr
 
 
 class PlannerGisProvider(QgsProcessingProvider):
-    """Processing provider ``planner_gis`` with audit, reach, isochrones, evaluate and webmap.
+    """Processing provider ``planner_gis`` with audit, reach, isochrones, suggest, evaluate and webmap.
 
     Its setting *Python with planner-gis* (Settings > Options > Processing >
     Providers > planner-gis) names the Python executable or venv folder in
@@ -59,7 +59,9 @@ class PlannerGisProvider(QgsProcessingProvider):
         from .algorithms.evaluate import EvaluateAlgorithm
         from .algorithms.isochrones import IsochronesAlgorithm
         from .algorithms.reach import ReachAlgorithm
+        from .algorithms.suggest import SuggestAlgorithm
         from .algorithms.webmap import WebMapAlgorithm
 
-        for alg in (AuditAlgorithm(), ReachAlgorithm(), IsochronesAlgorithm(), EvaluateAlgorithm(), WebMapAlgorithm()):
+        for alg in (AuditAlgorithm(), ReachAlgorithm(), IsochronesAlgorithm(), SuggestAlgorithm(), EvaluateAlgorithm(),
+                    WebMapAlgorithm()):
             self.addAlgorithm(alg)

@@ -31,7 +31,7 @@
 # 6. asks whether the planners work where the living-circle gaps are;
 # 7. publishes the evaluation as an offline web map.
 #
-# **The demo data is synthetic** (`data/evaluation/README.md`): the records, people and ratings are
+# **The demo data is synthetic** (`planner_gis/data/evaluation/README.md`): the records, people and ratings are
 # invented, with planted shortfalls. Outputs go to `out/`.
 
 # %%
@@ -254,8 +254,8 @@ webmap.save_map(eval_map, OUT / "evaluation_map.html")
 # The same from the command line:
 #
 # ```bash
-# planner-gis evaluate --records data/evaluation/fengtai_work_records_2025.csv \
-#     --teams data/boundaries/fengtai_teams_demo.csv --zones data/boundaries/fengtai_units_schematic.geojson \
+# planner-gis evaluate --records planner_gis/data/evaluation/fengtai_work_records_2025.csv \
+#     --teams planner_gis/data/boundaries/fengtai_teams_demo.csv --zones planner_gis/data/boundaries/fengtai_units_schematic.geojson \
 #     --rules liaocheng --year 2025 --out out/evaluation
 # planner-gis webmap evaluation out/evaluation --out out/evaluation_map.html
 # ```

@@ -34,23 +34,27 @@ import geopandas as gpd
 from ..evaluation import COMPLIANCE_COLUMNS, FEE_COLUMNS, GAP_COLUMNS, POINTS_COLUMNS, EvaluationResult
 from ..evaluation.rules import BUILTIN_RULES
 from ..records.place import FINDING_COLUMNS
-from ._common import add_registry_columns
+from ._common import HELP_FORMATTER, add_registry_columns
 
-EPILOG = """required columns:
-  --records  record_id, team_id, date, kind (visit survey meeting review publicity training event report,
-             or 走访 调研 会议/座谈 审查 宣传 培训 活动 报告) and lon,lat (or x,y with --records-crs); optional
-             person_id, unit_id, hours, with_unit_head, notes, coords (wgs84/gcj02/bd09 per record).
-             Chinese headers (记录编号, 团队编号, 日期, 类型, 经度, 纬度 ...) are recognised.
-  --teams    team_id, unit_id, role, start_date, end_date; optional annual_fee (年度服务费) for fee rules
-  --zones    unit polygons with unit_id, unit_type
-  --people   person_id, team_id, profession (planner/规划师, architect/建筑师, engineer/工程师),
-             title (junior/初级, intermediate/中级, senior/副高级, professor/正高级)
-  --ratings  person_id, year, satisfaction (0-1 or %), previous_points, special_points (a;b)
+#: The inputs' columns, for the help.
+COLUMNS = [
+    ("--records", "record_id, team_id, date, kind (visit survey meeting review publicity training event report, or "
+                  "走访 调研 会议/座谈 审查 宣传 培训 活动 报告) and lon,lat (or x,y with --records-crs); optional "
+                  "person_id, unit_id, hours, with_unit_head, notes, coords (wgs84/gcj02/bd09 per record). Chinese "
+                  "headers (记录编号, 团队编号, 日期, 类型, 经度, 纬度 ...) are recognised"),
+    ("--teams", "team_id, unit_id, role, start_date, end_date; optional annual_fee (年度服务费) for fee rules"),
+    ("--zones", "unit polygons with unit_id, unit_type"),
+    ("--people", "person_id, team_id, profession (planner/规划师, architect/建筑师, engineer/工程师), title "
+                 "(junior/初级, intermediate/中级, senior/副高级, professor/正高级)"),
+    ("--ratings", "person_id, year, satisfaction (0-1 or %), previous_points, special_points (a;b)"),
+]
 
-example on the demo data (from a source checkout):
-  planner-gis evaluate --records planner_gis/data/evaluation/fengtai_work_records_2025.csv \\
-      --teams planner_gis/data/boundaries/fengtai_teams_demo.csv --zones planner_gis/data/boundaries/fengtai_units_schematic.geojson \\
-      --rules liaocheng --year 2025 --out out/evaluation"""
+
+def _epilog() -> str:
+    from ._common import demo_path, epilog
+
+    return epilog(COLUMNS, f"planner-gis evaluate --records {demo_path('records')} --teams {demo_path('registry')} "
+                           f"--zones {demo_path('units')} --rules liaocheng --year 2025 --out out/evaluation")
 
 
 def outputs_for(result_or_rules, reach: bool = False) -> list:
@@ -70,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Places each work record in its team's unit, checks the records, and applies a city's rules "
                     "(visits per month, service days, fee cuts, service points and stars, townships per planner, "
                     "reports): compliance per team, unit and person.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_epilog(), formatter_class=HELP_FORMATTER)
     p.add_argument("--records", required=True, metavar="R", help="work records: .csv/.xlsx with lon,lat, or a point "
                                                                   "layer")
     p.add_argument("--teams", required=True, metavar="T", help="team registry (.csv/.xlsx)")
@@ -182,8 +186,12 @@ def print_summary(result: EvaluationResult, out: Path, names: list) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the command with the parsed arguments; returns the exit status."""
     from ..evaluation import evaluate, load_rules
-    from ._common import prepare_out_dir, registry_columns
+    from ..io import split_layer
+    from ._common import check_inputs, prepare_out_dir, registry_columns
 
+    table_like = split_layer(args.records)[0].suffix.lower() in (".csv", ".txt", ".xlsx", ".xls")
+    check_inputs((args.records, "table" if table_like else "vector"), (args.teams, "table"), (args.zones, "vector"),
+                 (args.people, "table"), (args.ratings, "table"))
     rules = load_rules(args.rules)
     inputs = {"records": args.records, "teams": args.teams, "zones": args.zones, "rules": rules.path,
               "year": args.year, "people": args.people, "ratings": args.ratings, "coords": args.coords,

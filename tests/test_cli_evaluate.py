@@ -188,12 +188,13 @@ def test_never_writes_over_an_input(town, tmp_path):
 def test_help_lists_the_columns_and_its_example_runs(tmp_path):
     proc = run_cli("evaluate", "--help")
     assert proc.returncode == 0
-    for text in ("record_id, team_id, date, kind", "annual_fee", "profession", "satisfaction", "example on the demo"):
+    for text in ("record_id, team_id, date, kind", "annual_fee", "profession", "satisfaction",
+                 "example (on the demo data"):
         assert text in proc.stdout
     example = proc.stdout[proc.stdout.index("planner-gis evaluate --records"):].replace("\\\n", " ")
     argv = shlex.split(example.split("\n")[0])[1:]
     argv[argv.index("--out") + 1] = str(tmp_path / "example")
-    root = datasets.demo_registry_path().parents[2]
+    root = datasets.demo_registry_path().parents[3]
     done = run_cli(*argv, "--progress", "jsonl", cwd=root)
     assert done.returncode == 0, done.stderr
     event = json.loads(done.stderr.strip().splitlines()[-1])

@@ -11,9 +11,11 @@ The public API is what this module exports; everything else is internal.
 
 from . import (catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach,
                scenario, suggest, webmap)
+from . import evaluation, people, records
 from . import report
 from .report import load_profile, make_report
 from .audit import AuditResult, audit
+from .evaluation import EvaluationResult, evaluate, load_rules
 from .facilities import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
 from .living_circle import LivingCircle, assess_living_circle
 from .crs import (
@@ -48,10 +50,12 @@ from .reach import (
     population_from_raster,
     read_population,
 )
+from .people import read_people, read_ratings
+from .records import place_records, read_records
 from .registry import active_unit_teams, read_registry
 from .scenario import Scenario, open_reach, scenario_from_layers
 from .suggest import SiteSuggestion, coverage_matrix, covering_to_target, maximal_covering, suggest_sites
-from .webmap import audit_map, reach_map, save_map
+from .webmap import audit_map, evaluation_map, reach_map, save_map
 from .zones import read_zones
 
 
@@ -84,6 +88,9 @@ __all__ = [
     "scenario",
     "suggest",
     "webmap",
+    "records",
+    "people",
+    "evaluation",
     "report",
     # zones and audit
     "read_zones",
@@ -113,6 +120,14 @@ __all__ = [
     "assess_living_circle",
     "LivingCircle",
     "walk_isochrones",
+    # work records and the annual evaluation
+    "read_records",
+    "place_records",
+    "read_people",
+    "read_ratings",
+    "load_rules",
+    "evaluate",
+    "EvaluationResult",
     # new sites and what-if
     "suggest_sites",
     "SiteSuggestion",
@@ -128,6 +143,7 @@ __all__ = [
     # web maps
     "audit_map",
     "reach_map",
+    "evaluation_map",
     "save_map",
     # coordinates and reading
     "choose_metric_crs",

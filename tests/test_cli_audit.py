@@ -28,8 +28,11 @@ def run_cli(*args, cwd=None):
 
 @pytest.mark.slow
 def test_demo_end_to_end(tmp_path):
+    from test_report import check_demo_reports
+
     proc = run_cli("demo", "--out", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
+    check_demo_reports(tmp_path / "out")
     out = tmp_path / "out" / "audit"
     with open(out / "findings.csv", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
@@ -64,7 +67,7 @@ def test_demo_end_to_end(tmp_path):
     # the demo also runs reach and writes both maps
     top = tmp_path / "out"
     assert sorted(p.name for p in top.iterdir()) == ["audit", "audit_map.html", "evaluation", "evaluation_map.html",
-                                                     "reach", "reach_map.html", "suggest"]
+                                                     "reach", "reach_map.html", "report", "suggest"]
     assert sorted(p.name for p in (top / "reach").iterdir()) == ["coverage.csv", "reach.gpkg", "reach.json",
                                                                   "scenario.npz"]
     assert sorted(p.name for p in (top / "suggest").iterdir()) == ["sites.csv", "suggest.gpkg", "suggest.json"]

@@ -119,7 +119,7 @@ def test_report_pdf_and_html_by_hand(made, tmp_path, capsys):
     out = tmp_path / "rep"
     assert main(["report", "--reach", str(made["reach"]), "--audit", str(made["audit"]), "--profile",
                  str(made["profile"]), "--out", str(out), "--format", "both", "--date", "2026-03-31"]) == 0
-    assert "3 unit document(s)" in capsys.readouterr().out
+    assert "reports: district summary and 3 unit documents, 4 indicators (profile town)" in capsys.readouterr().out
     assert sorted(p.name for p in (out / "units").iterdir()) == ["E.html", "E.pdf", "N.html", "N.pdf", "W.html",
                                                                   "W.pdf"]
     for unit, name in (("W", "西"), ("E", "东")):
@@ -280,26 +280,30 @@ def _coverage_shares(reach: Path) -> dict:
     return {(r.unit_id, r.category): r.covered_population / r.population for r in cov.itertuples() if r.population}
 
 
-@pytest.mark.slow
-def test_demo_reports(tmp_path):
-    """The demo's reports: one document per unit, names and indicator values equal to coverage.csv."""
-    out = tmp_path / "demo"
-    assert main(["--progress", "none", "demo", "--out", str(out)]) == 0
+def check_demo_reports(out: Path) -> None:
+    """The demo's reports, checked after test_cli_audit's end-to-end demo run (the demo runs once).
+
+    One document per unit, each unit's name and indicator values equal to coverage.csv; the district
+    summary's tier share equal to reach.json; fonts embedded.
+    """
     units = gpd.read_file(out / "reach" / "reach.gpkg", layer="coverage")
     names = dict(zip(units["unit_id"], units["name"]))
     pdfs = sorted((out / "report" / "units").glob("*.pdf"))
     assert [p.stem for p in pdfs] == sorted(names)
+    assert sorted(p.stem for p in (out / "report" / "units").glob("*.html")) == sorted(names)
     shares = _coverage_shares(out / "reach")
     profile = load_profile("checkup")
     for pdf in pdfs:
         text = pdftext(pdf)
-        assert names[pdf.stem] in text and "示意数据" in text
+        assert names[pdf.stem] in text and "示意数据" in text and "审图号" in text
         for ind in profile.indicators:
             line = next(row for row in text.splitlines() if ind.name in row)
             want = f"{shares[(pdf.stem, ind.key)] * 100:.1f}%"
             assert re.search(rf"\s{re.escape(want)}\s", line + " "), (pdf.stem, ind.id, line, want)
     district = pdftext(out / "report" / "district.pdf")
     summary = json.loads((out / "reach" / "reach.json").read_text(encoding="utf-8"))
-    tier = f"{summary['district_share']['tier_15'] * 100:.1f}%"
-    assert tier in district and "Annual evaluation" in district and "Suggested sites" in district
+    assert f"{summary['district_share']['tier_15'] * 100:.1f}%" in district
+    assert "Annual evaluation" in district and "Suggested sites" in district and "Audit findings" in district
     assert np.isfinite(list(shares.values())).all()
+    fonts = subprocess.run(["pdffonts", str(pdfs[0])], capture_output=True, text=True, check=True).stdout
+    assert all(r.split()[-5] == "yes" for r in fonts.splitlines()[2:])

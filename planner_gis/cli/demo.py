@@ -14,7 +14,9 @@ Runs, into ``DIR``:
 5. the annual evaluation of the synthetic 2025 work records with the Liaocheng
    rules (``DIR/evaluation/``), as ``planner-gis evaluate`` would, counting the
    records inside the reach's underserved areas, and its map
-   ``DIR/evaluation_map.html``.
+   ``DIR/evaluation_map.html``;
+6. the reports (``DIR/report/``): the district summary and one document per
+   unit, PDF and HTML, from the folders above, as ``planner-gis report`` would.
 
 The reach folder also gets ``scenario.npz`` for ``planner-gis whatif DIR/reach ...``.
 """
@@ -48,8 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", default=datasets.DEMO_AS_OF, metavar="YYYY-MM-DD",
                    help=f"audit and registry date (default {datasets.DEMO_AS_OF})")
     p.add_argument("--skip-reach", action="store_true",
-                   help="skip the living-circle reach and site suggestion (the slow part); the evaluation runs "
-                        "without them")
+                   help="skip the living-circle reach, site suggestion and reports (the slow part); the evaluation "
+                        "runs without them")
     p.set_defaults(handler=run)
 
 
@@ -84,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         outputs += [f"reach/{o}" for o in (*reach_cli.OUTPUTS, "scenario.npz")] + ["reach_map.html"]
         outputs += [f"suggest/{o}" for o in suggest_cli.OUTPUTS]
     outputs += [f"evaluation/{o}" for o in evaluate_cli.outputs_for(load_rules(DEMO_RULES), not args.skip_reach)]
+    outputs += [] if args.skip_reach else ["report/district.pdf", "report/district.html"]
     out = prepare_out_dir(args.out, outputs + ["evaluation_map.html"], [])
     outline = datasets.load_demo_outline()
     units = read_zones(datasets.demo_units_path())
@@ -97,7 +100,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"  map: {out / 'audit_map.html'}")
     lc = None if args.skip_reach else _reach(args, out, units, registry, outline)
     _evaluation(args, out, units, registry, outline, lc)
-    args.reporter.done("demo: audit, reach, suggested sites, evaluation and their web maps", {"out": str(out)})
+    if lc is not None:
+        _report(args, out)
+    args.reporter.done("demo: audit, reach, suggested sites, evaluation, their web maps and the reports",
+                       {"out": str(out)})
     return 0
 
 
@@ -176,3 +182,16 @@ def _evaluation(args: argparse.Namespace, out, units, registry, outline, lc) -> 
     evaluate_cli.print_summary(result, out / "evaluation", names)
     save_map(evaluation_map(result, outline=outline, note=DEMO_NOTE), out / "evaluation_map.html")
     print(f"  map: {out / 'evaluation_map.html'}")
+
+
+def _report(args: argparse.Namespace, out) -> None:
+    """The district summary and one document per unit (PDF and HTML) from the folders the demo wrote."""
+    from ..report import make_report
+    from . import report as report_cli
+
+    print("== reports (district summary and one document per unit, PDF and HTML)")
+    formats = ("pdf", "html")
+    with args.reporter.progress("report") as bar:
+        rep = make_report(out / "reach", out / "report", audit=out / "audit", evaluation=out / "evaluation",
+                          suggest=out / "suggest", formats=formats, progress=bar)
+    report_cli.print_summary(rep, out / "report", formats)

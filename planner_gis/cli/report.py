@@ -87,15 +87,16 @@ def _date(text: str | None) -> str | None:
         raise InputError(f"--date {text!r} is not a date", fix="write it as YYYY-MM-DD, e.g. 2026-03-31") from None
 
 
-def print_summary(rep, out, written: list) -> None:
-    """The human summary of a report run."""
+def print_summary(rep, out, formats) -> None:
+    """The human summary of a report run (``formats``: those written, e.g. ``("pdf", "html")``)."""
     units = len(rep.unit_html)
     bad = rep.indicators[rep.indicators["status"] == "not_assessed"].drop_duplicates("indicator_id")
-    print(f"report: district summary and {units} unit document(s), {len(rep.district)} indicators")
+    print(f"reports: district summary and {units} unit document{'s' if units != 1 else ''}, "
+          f"{len(rep.district)} indicators (profile {rep.profile_id})")
     for _, r in bad.iterrows():
         print(f"  warning: indicator {r['indicator_id']} not assessed: {r['reason']}")
-    kinds = sorted({p.suffix[1:] for p in written})
-    print(f"  written to {out}/ (district.{'/'.join(kinds)}, units/<unit_id>.{'/'.join(kinds)})")
+    kinds = "/".join(formats)
+    print(f"  written to {out}/ (district.{kinds}, units/<unit_id>.{kinds})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         rep = build_report(inputs, profile, units=unit_ids, date=date, review=args.review_number,
                            progress=scaled(bar, 0.0, 0.4))
         written = write_report(rep, out, formats, progress=scaled(bar, 0.4, 1.0))
-    print_summary(rep, out, written)
+    print_summary(rep, out, formats)
     args.reporter.done(f"report: {len(rep.unit_html)} unit documents", {"district": str(written[0]),
                                                                         "units": str(out / "units")})
     return 0

@@ -40,6 +40,7 @@ class Report:
     district: pd.DataFrame  #: :func:`~planner_gis.report.tables.district_indicators`
     gaps: pd.DataFrame  #: :func:`~planner_gis.report.tables.gap_table`
     names: dict  #: unit_id -> unit name
+    profile_id: str = ""  #: the id of the profile used
 
 
 def _environment():
@@ -284,7 +285,7 @@ def build_report(inputs: ReportInputs, profile: str | PathLike | Profile | None 
         _JOB.clear()
     pages = {u: pages[u] for u in wanted}
     report(progress, 1.0, "pages laid out")
-    return Report(district, pages, table, rep["district"], rep["gaps"], names)
+    return Report(district, pages, table, rep["district"], rep["gaps"], names, profile.id)
 
 
 def output_names(unit_ids, formats) -> list:
@@ -316,7 +317,7 @@ def write_report(rep: Report, out: PathLike, formats=("pdf",), progress: Progres
             _write_one(html, target)
     pdfs = [(html, target) for html, target in jobs if target.suffix == ".pdf"]
     for i, _ in enumerate(_in_workers(_pdf_job, pdfs, _workers(len(pdfs), workers))):
-        report(progress, (i + 1) / len(pdfs), f"PDF {i + 1} of {len(pdfs)}")
+        report(progress, (i + 1) / len(pdfs), f"writing pdf {i + 1} of {len(pdfs)}")
     report(progress, 1.0, "done")
     return [target for _, target in jobs]
 

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="qgis python3-qgis qgis-providers python3-venv python3-pip chromium chromium-driver fonts-noto-cjk xauth xvfb postgresql-15-postgis-3 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils qttools5-dev-tools"
+APT_PACKAGES="qgis python3-qgis qgis-providers python3-venv python3-pip chromium chromium-driver fonts-noto-cjk xauth xvfb postgresql-15-postgis-3 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils qttools5-dev-tools"
 
 if [ "${PLANNER_GIS_SKIP_APT:-0}" != "1" ]; then
   SUDO=""

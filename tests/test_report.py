@@ -169,7 +169,7 @@ def test_missing_optional_inputs_and_default_profile(made, tmp_path, capsys):
     stdout = capsys.readouterr().out
     assert "warning: indicator health_15 not assessed: not in the reach's coverage table" in stdout
     w = pdftext(out / "units" / "W.pdf")
-    assert "西区团队" in w and "--audit" in w and "assessed: not in the" in w
+    assert "西区团队" in w and "--audit" in w and "未评估" in w and "not in the reach" in w
     assert "No responsible team" in pdftext(out / "units" / "N.pdf")
 
 
@@ -305,5 +305,15 @@ def check_demo_reports(out: Path) -> None:
     assert f"{summary['district_share']['tier_15'] * 100:.1f}%" in district
     assert "Annual evaluation" in district and "Suggested sites" in district and "Audit findings" in district
     assert np.isfinite(list(shares.values())).all()
+    # the evaluation section of each unit: its rule results and fee deduction from the evaluate output
+    compliance = pd.read_csv(out / "evaluation" / "compliance.csv", dtype={"unit_id": str})
+    fees = pd.read_csv(out / "evaluation" / "fees.csv", dtype={"unit_id": str}).set_index("unit_id")
+    for unit, rows in compliance[compliance["unit_id"].isin(names)].groupby("unit_id"):
+        text = pdftext(out / "report" / "units" / f"{unit}.pdf")
+        failed = rows[rows["passed"].astype(str) == "False"]
+        assert all(rule in text for rule in rows["rule_id"]), unit
+        assert text.count("未通过 failed") == len(failed), unit
+        if unit in fees.index and fees.loc[unit, "deduction"] > 0:
+            assert f"{fees.loc[unit, 'deduction']:,.2f} yuan" in text, unit
     fonts = subprocess.run(["pdffonts", str(pdfs[0])], capture_output=True, text=True, check=True).stdout
     assert all(r.split()[-5] == "yes" for r in fonts.splitlines()[2:])

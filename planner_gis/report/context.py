@@ -35,7 +35,7 @@ def residents(n: float) -> str:
 def _met(row: pd.Series) -> tuple:
     """(text, css class) of meets_target."""
     if row["status"] == "not_assessed":
-        return f"未评估 not assessed: {row['reason']}", "na"
+        return "未评估 not assessed", "na"
     if row["meets_target"] is None or row["meets_target"] != row["meets_target"]:
         return NA, "na"
     return ("达标 met", "pass") if row["meets_target"] else ("未达标 not met", "fail")
@@ -51,7 +51,8 @@ def indicator_rows(table: pd.DataFrame) -> list:
                      "distance": "全部 all" if r["distance_m"] is None or r["distance_m"] != r["distance_m"]
                      else f"{r['distance_m']:g} m", "population": residents(r["population"]),
                      "covered": residents(r["covered_population"]), "share": pct(r["share"]), "target": target,
-                     "met": met, "met_class": cls})
+                     "met": met, "met_class": cls,
+                     "reason": f"not assessed: {r['reason']}" if r["status"] == "not_assessed" else ""})
     return rows
 
 

@@ -129,4 +129,21 @@ def unit_evaluation(compliance: pd.DataFrame | None, unit_id: str) -> pd.DataFra
         return pd.DataFrame(columns=["team_id", "rule_id", "value", "required", "passed", "message"])
     rows = compliance[compliance["unit_id"].astype(str) == str(unit_id)].copy()
     rows["passed"] = rows["passed"].astype(str).str.lower().isin(["true", "1", "yes"])
+    for col in ("value", "required"):
+        rows[col] = [_number_text(v) for v in rows[col]]
     return rows[["team_id", "rule_id", "value", "required", "passed", "message"]].reset_index(drop=True)
+
+
+def _number_text(value) -> str:
+    """A rule's value as written: whole numbers without decimals, others as given.
+
+    >>> [_number_text(v) for v in (12.0, "0.5", "", float("nan"), "3 of 4")]
+    ['12', '0.5', '', '', '3 of 4']
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if number != number:
+        return ""
+    return str(int(number)) if number.is_integer() else f"{number:g}"

@@ -22,6 +22,7 @@ from qgis.core import (
     QgsProject,
     QgsRenderContext,
     QgsScaleBarSettings,
+    QgsTextFormat,
     QgsUnitTypes,
     QgsVectorLayer,
 )
@@ -31,6 +32,8 @@ from .i18n import tr
 
 #: The category whose rows drive the atlas (one page per unit); the table shows every category.
 ATLAS_CATEGORY = "tier_15"
+#: Width and height of the unit map on the page (mm).
+MAP_SIZE = (186.0, 106.0)
 #: Columns of the per-unit table: (field, heading).
 TABLE_COLUMNS = (("category_zh", "设施 Facility"), ("category", ""), ("threshold_m", "距离 m"),
                  ("population", "居民 Residents"), ("covered_population", "覆盖 Covered"), ("share", "覆盖率 Share"))
@@ -71,6 +74,12 @@ def _table(layout, coverage: QgsVectorLayer, project: QgsProject, x: float, y: f
     table.setFilterFeatures(True)
     table.setFeatureFilter("\"unit_id\" = attribute(@atlas_feature, 'unit_id')")
     table.setMaximumNumberOfFeatures(40)
+    text = QgsTextFormat()
+    text.setFont(QFont("Noto Sans CJK SC"))
+    text.setSize(7)
+    table.setContentTextFormat(text)
+    table.setHeaderTextFormat(text)
+    table.setCellMargin(0.8)
     columns = []
     for field, heading in TABLE_COLUMNS:
         col = QgsLayoutTableColumn(heading or field)
@@ -133,10 +142,10 @@ def add_atlas_layout(coverage: QgsVectorLayer, underserved: QgsVectorLayer | Non
     map_item = QgsLayoutItemMap(layout)
     layout.addLayoutItem(map_item)
     map_item.attemptMove(_mm(12, 28))
-    map_item.attemptResize(_size(186, 120))
+    map_item.attemptResize(_size(*MAP_SIZE))
     map_item.setCrs(coverage.crs())  # metres of the reach, whatever the project CRS
     # an extent of the item's own aspect ratio: the atlas keeps the ratio of the extent it starts from
-    map_item.setExtent(_fit(coverage.extent(), 186 / 120))
+    map_item.setExtent(_fit(coverage.extent(), MAP_SIZE[0] / MAP_SIZE[1]))
     layers = [layer for layer in (underserved, coverage) if layer is not None]
     map_item.setLayers(layers)
     map_item.setKeepLayerSet(True)
@@ -157,9 +166,9 @@ def add_atlas_layout(coverage: QgsVectorLayer, underserved: QgsVectorLayer | Non
     bar.setMinimumBarWidth(20)
     bar.setMaximumBarWidth(50)
     bar.setUnitsPerSegment(100)
-    bar.attemptMove(_mm(14, 150))
+    bar.attemptMove(_mm(14, 28 + MAP_SIZE[1] + 2))
     bar.setId("scale bar")
-    _table(layout, coverage, project, 12, 162, 186, 100)
+    _table(layout, coverage, project, 12, 28 + MAP_SIZE[1] + 16, 186, 236 - MAP_SIZE[1])
     notes = ([DEMO_NOTE] if demo else []) + [REVIEW_NOTE]
     _label(layout, "\n".join(notes), 12, 266, 186, 12, 7, item_id="notes")
     _label(layout, "[% format_date(now(), 'yyyy-MM-dd') %]", 12, 282, 60, 6, 7, item_id="date")

@@ -49,7 +49,16 @@ def collect() -> dict:
         "demo": _demo_paths(),
         "styles": load_map_styles(),
         "rules": _rules(),
+        "profiles": _profiles(),
     }
+
+
+def _profiles() -> list:
+    """The built-in indicator profiles of the reports: id, name, file."""
+    from ..report import builtin_profiles, load_profile
+
+    return [{"id": p.id, "name": p.name, "name_en": p.name_en, "path": p.path}
+            for p in (load_profile(name) for name in builtin_profiles())]
 
 
 def _rules() -> list:

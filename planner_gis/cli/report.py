@@ -35,7 +35,8 @@ def _epilog() -> str:
          ("--suggest", "the --out folder of planner-gis suggest (sites.csv, suggest.json)"),
          ("--profile", "checkup (built in) or a .toml profile: [[indicators]] with id, name, categories (one) or "
                        "tier, distance_m, source (copy planner_gis/data/profiles/checkup.toml)")],
-        "planner-gis report --reach out/reach --audit out/audit --suggest out/suggest --out out/report",
+        "planner-gis report --reach out/reach --audit out/audit --evaluation out/evaluation --suggest out/suggest "
+        "--out out/report",
         first="demo")
 
 

@@ -48,23 +48,13 @@ def _median(fn, repeat: int) -> float:
 
 def run(folders: Path, repeat: int, workers: int) -> dict:
     from planner_gis.report import build_report, read_inputs, write_report
-    from planner_gis.report import render
 
     inputs = read_inputs(folders / "reach", audit=folders / "audit", evaluation=folders / "evaluation",
                          suggest=folders / "suggest")
     n_units = len(inputs.units)
     results = {"units": n_units, "documents": n_units + 1, "workers": workers}
-    real = render._workers
-    try:
-        render._workers = lambda n, w=None: 1
-        results["build_1"] = _median(lambda: build_report(inputs, date="2026-03-31"), repeat)
-    finally:
-        render._workers = real
-    render._workers = lambda n, w=None: max(1, min(workers, n))
-    try:
-        results[f"build_{workers}"] = _median(lambda: build_report(inputs, date="2026-03-31"), repeat)
-    finally:
-        render._workers = real
+    results["build_1"] = _median(lambda: build_report(inputs, date="2026-03-31", workers=1), repeat)
+    results[f"build_{workers}"] = _median(lambda: build_report(inputs, date="2026-03-31", workers=workers), repeat)
     rep = build_report(inputs, date="2026-03-31")
     with tempfile.TemporaryDirectory() as tmp:
         results["pdf_1"] = _median(lambda: write_report(rep, Path(tmp) / "a", ("pdf",), workers=1), repeat)

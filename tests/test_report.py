@@ -23,7 +23,8 @@ import pytest
 from shapely.geometry import box
 
 from planner_gis.cli import main
-from planner_gis.report import district_indicators, indicator_table, load_profile, read_inputs
+from planner_gis.report import (build_report, district_indicators, indicator_table, load_profile, read_inputs,
+                                write_report)
 
 import browser
 from test_cli_reach import args as reach_args
@@ -222,6 +223,18 @@ def test_never_writes_over_an_input(made, capsys):
     shutil.copy(made["profile"], prof)
     assert main(["report", "--reach", str(made["reach"]), "--profile", str(prof), "--out", str(made["reach"])]) == 2
     assert "district.pdf" in one_line_error(capsys)
+
+
+def test_forked_workers_give_the_same_documents(made, tmp_path):
+    inputs = read_inputs(made["reach"], audit=made["audit"])
+    one = build_report(inputs, made["profile"], date="2026-03-31")
+    two = build_report(inputs, made["profile"], date="2026-03-31", workers=2)
+    assert one.unit_html == two.unit_html and list(two.unit_html) == ["W", "E", "N"]
+
+    a = write_report(one, tmp_path / "a", ("pdf",))
+    b = write_report(one, tmp_path / "b", ("pdf",), workers=2)
+    assert [p.relative_to(tmp_path / "a") for p in a] == [p.relative_to(tmp_path / "b") for p in b]
+    assert [pdftext(p) for p in a] == [pdftext(p) for p in b]
 
 
 def test_distance_mismatch_is_not_assessed(made):

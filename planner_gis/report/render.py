@@ -235,8 +235,12 @@ def _unit_job(unit_id: str) -> tuple:
     return unit_id, _unit_page(_JOB["env"], _JOB["common"], _JOB["inputs"], _JOB["rep"], unit_id)
 
 
-def _workers(n: int, workers: int | None = None) -> int:
-    """Processes for ``n`` jobs: ``workers`` or up to 4, one per CPU; 1 where processes cannot fork."""
+def _workers(n: int, workers: int = 1) -> int:
+    """Processes for ``n`` jobs: ``workers`` (0: one per CPU, up to 4); 1 where processes cannot fork.
+
+    The default is one process: on the 2-core machines measured (benchmarks/bench_report.py, see
+    docs/performance.md) forked workers were not faster under load.
+    """
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(workers or min(4, os.cpu_count() or 1), n))
@@ -255,13 +259,14 @@ def _in_workers(func, items: list, workers: int):
 
 def build_report(inputs: ReportInputs, profile: str | PathLike | Profile | None = None, units: list | None = None,
                  date: str | None = None, review: str | None = None,
-                 progress: ProgressCallback | None = None) -> Report:
+                 progress: ProgressCallback | None = None, workers: int = 1) -> Report:
     """The HTML of the district summary and of each unit (``units``: a subset of unit ids, default all).
 
     ``date`` (YYYY-MM-DD, default today) is printed on every page; the year of
     it picks each indicator's target (the first of that year or later).
     ``review`` is the map review number (审图号); without it the footnote of the
-    web maps says one is needed.
+    web maps says one is needed. ``workers`` > 1 lays out the unit pages in
+    that many forked processes (0: one per CPU, up to 4).
     """
     profile = load_profile(profile)
     date = date or _dt.date.today().isoformat()
@@ -278,7 +283,7 @@ def build_report(inputs: ReportInputs, profile: str | PathLike | Profile | None 
     _JOB.update(env=env, common=common, inputs=inputs, rep=rep)
     pages = {}
     try:
-        for i, (unit_id, html) in enumerate(_in_workers(_unit_job, wanted, _workers(len(wanted)))):
+        for i, (unit_id, html) in enumerate(_in_workers(_unit_job, wanted, _workers(len(wanted), workers))):
             report(progress, (i + 1) / (len(wanted) + 1), f"unit {unit_id}")
             pages[unit_id] = html
     finally:
@@ -299,11 +304,11 @@ def output_names(unit_ids, formats) -> list:
 
 
 def write_report(rep: Report, out: PathLike, formats=("pdf",), progress: ProgressCallback | None = None,
-                 workers: int | None = None) -> list:
+                 workers: int = 1) -> list:
     """Write the district summary and each unit's document; returns the paths written.
 
     Each file is written atomically; PDFs by WeasyPrint with the fonts embedded,
-    in ``workers`` processes (default: up to 4, one per CPU) when there are
+    in ``workers`` processes (default 1; 0: one per CPU, up to 4) when there are
     several documents.
     """
     bad = [f for f in formats if f not in FORMATS]

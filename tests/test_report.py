@@ -225,6 +225,14 @@ def test_never_writes_over_an_input(made, capsys):
     assert "district.pdf" in one_line_error(capsys)
 
 
+def test_names_from_the_data_are_escaped_in_html(made):
+    inputs = read_inputs(made["reach"], audit=made["audit"])
+    inputs.units.loc[inputs.units.unit_id == "W", "name"] = "<script>alert(1)</script>"
+    rep = build_report(inputs, made["profile"], units=["W"], date="2026-03-31")
+    for html in (rep.unit_html["W"], rep.district_html):
+        assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
 def test_forked_workers_give_the_same_documents(made, tmp_path):
     inputs = read_inputs(made["reach"], audit=made["audit"])
     one = build_report(inputs, made["profile"], date="2026-03-31")

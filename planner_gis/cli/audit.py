@@ -14,12 +14,15 @@ from ._common import (
     REGISTRY_COLUMNS,
     add_crs_option,
     add_registry_columns,
+    add_replace_option,
     add_zone_columns,
     demo_path,
     epilog,
 )
 
 OUTPUTS = ("findings.csv", "workload.csv", "audit.gpkg", "audit.json")
+#: The tables written with --out postgresql://...?schema=SCHEMA (and a row of its runs table).
+TABLES = ("findings", "units", "workload")
 #: The zone layer's columns, for the help.
 ZONE_COLUMNS = ("unit_id, unit_type (street, township, town, area, community or 街道, 乡, 地区, 镇, 园区, 管委会, "
                 "社区; or --default-type TYPE); optional name. 单元编码, 类型, 名称 ... are recognised; other headers "
@@ -41,7 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("zones", metavar="ZONES",
                    help="unit polygons (GeoJSON, GPKG, Shapefile, FlatGeobuf; FILE:LAYER for a layer of a GeoPackage)")
     p.add_argument("--teams", required=True, metavar="REGISTRY", help="team registry (.csv or .xlsx)")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder, or postgresql://USER@HOST:PORT/DB?schema=SCHEMA for the tables "
+                        f"{', '.join(TABLES)}")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="audit date (default: today)")
     p.add_argument("--outline", metavar="FILE",
                    help="district outline, to find gaps along the edge (FILE:LAYER allowed)")
@@ -62,6 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--make-valid", action="store_true",
                    help="repair invalid unit polygons instead of stopping (repaired units are listed)")
     add_crs_option(p, "ZONES and --outline")
+    add_replace_option(p, ", ".join(TABLES))
     add_zone_columns(p)
     add_registry_columns(p)
     p.set_defaults(handler=run)
@@ -103,7 +109,7 @@ def summary_line_zh(result: AuditResult) -> str:
     return f"{total} 项审查发现（{s['as_of']}）：{parts}"
 
 
-def print_summary(result: AuditResult, out: Path) -> None:
+def print_summary(result: AuditResult, out: Path | str) -> None:
     """Print the human summary of the run on stdout."""
     s = result.summary()
     print(f"audit of {s['units']} units on {s['as_of']} ({s['crs']})")
@@ -111,7 +117,10 @@ def print_summary(result: AuditResult, out: Path) -> None:
     print("  findings:")
     for kind, n in s["findings"].items():
         print(f"    {kind:<18} {n}")
-    print(f"  written to {out}/ ({', '.join(OUTPUTS)})")
+    if isinstance(out, Path):
+        print(f"  written to {out}/ ({', '.join(OUTPUTS)})")
+    else:
+        print(f"  written to {out} (tables {', '.join(TABLES)}, runs)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,10 +128,12 @@ def run(args: argparse.Namespace) -> int:
     from ..io import read_vector
     from ..registry import read_registry
     from ..zones import read_zones
-    from ._common import check_inputs, prepare_out_dir, registry_columns
+    from ._common import check_inputs, database_target, prepare_out_dir, registry_columns, write_database
 
     check_inputs((args.zones, "vector"), (args.teams, "table"), (args.outline, "vector"))
-    out = prepare_out_dir(args.out, OUTPUTS, [args.zones, args.teams, args.outline])
+    inputs = {"zones": args.zones, "teams": args.teams, "outline": args.outline}
+    target = database_target(args, TABLES, inputs.values())
+    out = prepare_out_dir(args.out, OUTPUTS, inputs.values()) if target is None else None
     units = read_zones(args.zones, zone_id=args.zone_id, name_column=args.name_column,
                        type_column=args.type_column, default_type=args.default_type, encoding=args.encoding,
                        coords=args.coords, make_valid=args.make_valid, crs=args.crs)
@@ -135,10 +146,15 @@ def run(args: argparse.Namespace) -> int:
         max_units=args.max_units, min_area=args.min_area, metric_crs=args.metric_crs, zone_id=args.zone_id,
         sliver_width=args.sliver_width,
     )
-    write_audit(result, out)
-    print_summary(result, out)
+    if target is None:
+        write_audit(result, out)
+        outputs = {name: str(out / name) for name in OUTPUTS}
+    else:
+        tables = {"findings": result.findings, "units": result.units, "workload": result.workload}
+        outputs = write_database(args, target, tables, inputs, result.summary())
+    print_summary(result, out or target.label)
     severity = {str(k): int(v) for k, v in result.findings["severity"].value_counts().items()}
-    args.reporter.done(summary_line(result), {name: str(out / name) for name in OUTPUTS}, severity=severity,
+    args.reporter.done(summary_line(result), outputs, severity=severity,
                        summary_zh=summary_line_zh(result),
                        findings=result.summary()["findings"], status=result.summary()["status"])
     return 0

@@ -67,12 +67,15 @@ from ._common import (
     REGISTRY_COLUMNS,
     add_crs_option,
     add_registry_columns,
+    add_replace_option,
     add_zone_columns,
     demo_path,
     epilog,
 )
 
 OUTPUTS = ("coverage.csv", "reach.gpkg", "reach.json")
+#: The tables written with --out postgresql://...?schema=SCHEMA (isochrones too with --isochrones).
+TABLES = ("coverage", "underserved", "unreachable")
 #: Unreachable records listed on stdout (all are in reach.gpkg).
 MAX_LISTED = 20
 
@@ -109,7 +112,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--population", required=True, metavar="POP",
                    help="population raster (.tif) or point/polygon layer with a population column")
     p.add_argument("--zones", required=True, metavar="ZONES", help="unit polygons")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder, or postgresql://USER@HOST:PORT/DB?schema=SCHEMA for the tables "
+                        f"{', '.join(TABLES)} (and isochrones)")
     p.add_argument("--teams", metavar="REGISTRY", help="team registry (.csv/.xlsx): names the team of each gap")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="date for the team registry (default: today)")
     p.add_argument("--catalogue", metavar="CSV", help="facility catalogue (default: GB 50180-2018 catalogue)")
@@ -134,6 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also write DIR/scenario.npz, for what-if changes with planner-gis whatif DIR")
     add_crs_option(p, "the network line layer or GraphML, FAC, POP, ZONES and --entrances")
     add_coords_options(p)
+    add_replace_option(p, ", ".join(TABLES) + " (and isochrones)")
     add_zone_columns(p, types=False)
     add_registry_columns(p)
     p.set_defaults(handler=run)
@@ -196,7 +202,7 @@ def summary_line_zh(lc: LivingCircle) -> str:
     return f"{'，'.join(parts) or '无圈层'} 的居民（共 {residents:.0f} 人）可达该圈层全部设施"
 
 
-def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path) -> None:
+def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path | str) -> None:
     """Print the human summary of the run on stdout."""
     s = lc.summary
     c = s["counts"]
@@ -232,7 +238,10 @@ def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path) -> No
         print(line)
     if len(lines) > MAX_LISTED:
         print(f"    ... and {len(lines) - MAX_LISTED} more (layer 'unreachable' of reach.gpkg)")
-    print(f"  written to {out}/ ({', '.join(OUTPUTS)})")
+    if isinstance(out, Path):
+        print(f"  written to {out}/ ({', '.join(OUTPUTS)})")
+    else:
+        print(f"  written to {out} (tables {', '.join(lc.layers())}, runs)")
 
 
 def _read_facilities(args: argparse.Namespace, catalogue) -> tuple:
@@ -260,7 +269,7 @@ def _read_facilities(args: argparse.Namespace, catalogue) -> tuple:
 def _prepare(args: argparse.Namespace) -> tuple:
     """Checks before any work; the output folder and its files, the catalogue, the isochrone categories, the teams."""
     from ..facilities import load_catalogue
-    from ._common import check_inputs, prepare_out_dir, registry_columns
+    from ._common import check_inputs, database_target, prepare_out_dir, registry_columns
 
     if args.max_snap <= 0:
         raise InputError(f"--max-snap {args.max_snap:g} must be a positive distance in metres",
@@ -272,7 +281,12 @@ def _prepare(args: argparse.Namespace) -> tuple:
               "zones": args.zones, "teams": args.teams, "as_of": args.as_of, "catalogue": args.catalogue,
               "entrances": args.entrances}
     outputs = OUTPUTS + (("scenario.npz",) if args.scenario else ())
-    out = prepare_out_dir(args.out, outputs, [v for k, v in inputs.items() if k != "as_of"])
+    tables = TABLES + (("isochrones",) if args.isochrones or args.isochrone_category else ())
+    target = database_target(args, tables, [v for k, v in inputs.items() if k != "as_of"])
+    if target is not None and args.scenario:
+        raise InputError("--scenario writes a file (scenario.npz), not a table",
+                         fix="leave out --scenario with --out postgresql://..., or write into a folder")
+    out = target or prepare_out_dir(args.out, outputs, [v for k, v in inputs.items() if k != "as_of"])
     catalogue = load_catalogue(args.catalogue)
     iso_cats = list(args.isochrone_category or [])
     if args.isochrones and not iso_cats:
@@ -311,6 +325,13 @@ def run(args: argparse.Namespace) -> int:
             facility_id=facility_id, entrances=entrances, teams=teams, max_snap=args.max_snap,
             isochrone_categories=iso_cats, progress=scaled(bar, 0.3, 1.0),
         )
+    if not isinstance(out, Path):
+        from ._common import write_database
+
+        written = write_database(args, out, lc.layers(), inputs, _jsonable(lc.summary))
+        print_summary(lc, catalogue, args.max_snap, out.label)
+        args.reporter.done(summary_line(lc), written, summary_zh=summary_line_zh(lc))
+        return 0
     write_reach(lc, out, inputs)
     if args.scenario:
         from ..scenario import save_scenario, scenario_from_layers

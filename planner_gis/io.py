@@ -200,7 +200,7 @@ def check_input(source: PathLike, role: str) -> None:
         role = _network_role(p)
     check_input_file(p, expect=role if role != "saved-network" else "network")
     if role == "vector" and p.suffix.lower() == ".parquet":
-        _read_parquet(p, columns=[])
+        _check_parquet(p)
     elif role == "vector":
         chosen = _choose_layer(p, layer)
         try:
@@ -349,6 +349,24 @@ def _convert_coords(gdf: gpd.GeoDataFrame, coords: str | None) -> gpd.GeoDataFra
     return out
 
 
+def _check_parquet(p: Path) -> None:
+    """Refuse a Parquet file that cannot be read or holds no GeoParquet metadata (reading no rows)."""
+    try:
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(p).metadata or {}
+    except ImportError:
+        raise InputError(f"{p}: reading GeoParquet needs pyarrow", fix="pip install 'planner-gis[parquet]'") from None
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid and others
+        raise InputError(f"{p}: cannot read as GeoParquet ({_short(exc)})", fix=_PARQUET_FIX) from None
+    if b"geo" not in meta:
+        raise InputError(f"{p}: cannot read as GeoParquet (a Parquet table without geometry metadata)",
+                         fix=_PARQUET_FIX)
+
+
+_PARQUET_FIX = "give a GeoParquet file (GeoDataFrame.to_parquet writes one), or a GeoPackage"
+
+
 def _read_parquet(p: Path, columns: list | None = None) -> gpd.GeoDataFrame:
     """A GeoParquet file (geopandas with pyarrow); a Parquet file without geometry is refused."""
     try:
@@ -356,8 +374,7 @@ def _read_parquet(p: Path, columns: list | None = None) -> gpd.GeoDataFrame:
     except ImportError:
         raise InputError(f"{p}: reading GeoParquet needs pyarrow", fix="pip install 'planner-gis[parquet]'") from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, geopandas ValueError (no geo metadata)
-        raise InputError(f"{p}: cannot read as GeoParquet ({_short(exc)})",
-                         fix="give a GeoParquet file (GeoDataFrame.to_parquet writes one), or a GeoPackage") from None
+        raise InputError(f"{p}: cannot read as GeoParquet ({_short(exc)})", fix=_PARQUET_FIX) from None
 
 
 def source_label(source: object) -> str:

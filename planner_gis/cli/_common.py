@@ -184,3 +184,29 @@ def write_database(args: argparse.Namespace, target, tables: dict, inputs: dict,
            "metric_crs": summary.get("crs"), "summary": summary}
     names = write_tables(target, tables, run, replace=getattr(args, "replace", False))
     return {name: target.table_url(name) for name in names}
+
+
+# ----------------------------------------------------------------------------- layer file format
+
+
+def add_format_option(p: argparse.ArgumentParser, gpkg: str) -> None:
+    """``--format gpkg|parquet``: the layers in one GeoPackage ``gpkg`` (default) or one GeoParquet file each."""
+    p.add_argument("--format", choices=("gpkg", "parquet"), default="gpkg",
+                   help=f"layer outputs as one GeoPackage {gpkg} (default) or one GeoParquet file per layer "
+                        "(LAYER.parquet)")
+
+
+def layer_files(fmt: str, gpkg: str, layers: Iterable[str]) -> tuple:
+    """The file names of the layer outputs: ``(gpkg,)`` or ``("LAYER.parquet", ...)``."""
+    return (gpkg,) if fmt != "parquet" else tuple(f"{name}.parquet" for name in layers)
+
+
+def write_layer_files(layers: dict, out: Path, gpkg: str, fmt: str = "gpkg") -> None:
+    """Write ``layers`` into ``out``: as layers of ``gpkg``, or each as ``LAYER.parquet`` (each file atomically)."""
+    from ..io import write_layers
+
+    if fmt != "parquet":
+        write_layers(layers, out / gpkg)
+        return
+    for name, gdf in layers.items():
+        write_layers({name: gdf}, out / f"{name}.parquet")

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from ..audit import FINDING_COLUMNS, AuditResult, audit
 from ..boundaries import SLIVER_WIDTH
-from ..io import write_csv, write_layers, write_text
+from ..io import write_csv, write_text
 from ._common import (
     HELP_FORMATTER,
     REGISTRY_COLUMNS,
     add_crs_option,
+    add_format_option,
     add_registry_columns,
     add_replace_option,
     add_zone_columns,
@@ -68,16 +69,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="repair invalid unit polygons instead of stopping (repaired units are listed)")
     add_crs_option(p, "ZONES and --outline")
     add_replace_option(p, ", ".join(TABLES))
+    add_format_option(p, "audit.gpkg")
     add_zone_columns(p)
     add_registry_columns(p)
     p.set_defaults(handler=run)
 
 
-def write_audit(result: AuditResult, out: Path) -> None:
-    """Write the audit outputs into ``out`` (each file atomically)."""
+def write_audit(result: AuditResult, out: Path, fmt: str = "gpkg") -> None:
+    """Write the audit outputs into ``out`` (each file atomically; ``fmt="parquet"``: GeoParquet layers)."""
+    from ._common import write_layer_files
+
     write_csv(result.findings, out / "findings.csv", columns=FINDING_COLUMNS)
     write_csv(result.workload, out / "workload.csv")
-    write_layers({"units": result.units, "findings": result.findings}, out / "audit.gpkg")
+    write_layer_files({"units": result.units, "findings": result.findings}, out, "audit.gpkg", fmt)
     write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2) + "\n", out / "audit.json")
 
 
@@ -109,7 +113,14 @@ def summary_line_zh(result: AuditResult) -> str:
     return f"{total} 项审查发现（{s['as_of']}）：{parts}"
 
 
-def print_summary(result: AuditResult, out: Path | str) -> None:
+def _files(fmt: str) -> tuple:
+    """The output files with ``--format fmt``."""
+    from ._common import layer_files
+
+    return ("findings.csv", "workload.csv", *layer_files(fmt, "audit.gpkg", ("units", "findings")), "audit.json")
+
+
+def print_summary(result: AuditResult, out: Path | str, fmt: str = "gpkg") -> None:
     """Print the human summary of the run on stdout."""
     s = result.summary()
     print(f"audit of {s['units']} units on {s['as_of']} ({s['crs']})")
@@ -118,7 +129,7 @@ def print_summary(result: AuditResult, out: Path | str) -> None:
     for kind, n in s["findings"].items():
         print(f"    {kind:<18} {n}")
     if isinstance(out, Path):
-        print(f"  written to {out}/ ({', '.join(OUTPUTS)})")
+        print(f"  written to {out}/ ({', '.join(_files(fmt))})")
     else:
         print(f"  written to {out} (tables {', '.join(TABLES)}, runs)")
 
@@ -133,7 +144,8 @@ def run(args: argparse.Namespace) -> int:
     check_inputs((args.zones, "vector"), (args.teams, "table"), (args.outline, "vector"))
     inputs = {"zones": args.zones, "teams": args.teams, "outline": args.outline}
     target = database_target(args, TABLES, inputs.values())
-    out = prepare_out_dir(args.out, OUTPUTS, inputs.values()) if target is None else None
+    files = _files(args.format)
+    out = prepare_out_dir(args.out, files, inputs.values()) if target is None else None
     units = read_zones(args.zones, zone_id=args.zone_id, name_column=args.name_column,
                        type_column=args.type_column, default_type=args.default_type, encoding=args.encoding,
                        coords=args.coords, make_valid=args.make_valid, crs=args.crs)
@@ -147,12 +159,12 @@ def run(args: argparse.Namespace) -> int:
         sliver_width=args.sliver_width,
     )
     if target is None:
-        write_audit(result, out)
-        outputs = {name: str(out / name) for name in OUTPUTS}
+        write_audit(result, out, args.format)
+        outputs = {name: str(out / name) for name in files}
     else:
         tables = {"findings": result.findings, "units": result.units, "workload": result.workload}
         outputs = write_database(args, target, tables, inputs, result.summary())
-    print_summary(result, out or target.label)
+    print_summary(result, out or target.label, args.format)
     severity = {str(k): int(v) for k, v in result.findings["severity"].value_counts().items()}
     args.reporter.done(summary_line(result), outputs, severity=severity,
                        summary_zh=summary_line_zh(result),

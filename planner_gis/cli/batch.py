@@ -21,7 +21,7 @@ import json
 import os
 from pathlib import Path
 
-from ._common import HELP_FORMATTER
+from ._common import HELP_FORMATTER, demo_path, epilog
 
 #: Options given to every city's run: (option, takes a value), per command.
 PASSED = {
@@ -37,7 +37,7 @@ PATH_OPTIONS = ("--catalogue",)
 #: Exit status when some cities failed.
 SOME_FAILED = 3
 COLUMNS = {
-    "reach": "name, network, facilities, population, zones; optional registry (team registry), entrances",
+    "reach": "name, network, facilities, population, zones; optional registry (the team registry), entrances",
     "audit": "name, zones, registry; optional outline",
 }
 
@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``batch`` sub-command with ``reach`` and ``audit``."""
     p = sub.add_parser("batch", help="run reach or audit for many cities (dask.distributed)",
                        description="Each city of CITIES is one task on dask.distributed: the single-city command "
-                                   "into DIR/cities/NAME/, then a completion marker; a re-run skips the cities done.")
+                                   "into DIR/cities/NAME/, then a completion marker; a re-run skips the cities done.",
+                       formatter_class=HELP_FORMATTER, epilog=_epilog("reach"))
     inner = p.add_subparsers(dest="batch_command", metavar="COMMAND", required=True)
     for command in PASSED:
         q = inner.add_parser(
@@ -56,9 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         f"{' and DIR/'.join(n for n in _combined(command))} with a city column, DIR/batch.json. "
                         f"Exit status 0: all cities done; {SOME_FAILED}: some failed (the others are complete); "
                         "2: bad input.",
-            epilog=f"CITIES columns (CSV header or YAML keys; paths relative to the CITIES file, or postgresql:// "
-                   f"URLs):\n  {COLUMNS[command]}\n\nexample:\n  planner-gis batch {command} cities.csv --out "
-                   f"out/batch --workers 2 --as-of 2026-03-31")
+            epilog=_epilog(command))
         q.add_argument("cities", metavar="CITIES", help="city list (.csv or .yaml)")
         q.add_argument("--out", required=True, metavar="DIR", help="batch output folder")
         q.add_argument("--workers", type=int, default=None, metavar="N",
@@ -72,6 +71,13 @@ def register(sub: argparse._SubParsersAction) -> None:
             group.add_argument(option, **({"metavar": "VALUE"} if value else {"action": "store_true"}),
                                help=f"see planner-gis {command} --help")
         q.set_defaults(handler=run, command=f"batch {command}")
+
+
+def _epilog(command: str) -> str:
+    return epilog([("CITIES", f"{COLUMNS[command]} (a CSV header or YAML keys; paths relative to the CITIES file, "
+                              "or postgresql:// URLs)")],
+                  f"planner-gis batch {command} {demo_path('cities')} --out out/batch-{command} --workers 1 "
+                  "--as-of 2026-03-31")
 
 
 def _combined(command: str) -> tuple:

@@ -9,8 +9,8 @@ The public API is what this module exports; everything else is internal.
 1
 """
 
-from . import (catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach,
-               scenario, suggest, webmap)
+from . import (batch, catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network,
+               postgis, reach, scenario, suggest, webmap)
 from .audit import AuditResult, audit
 from .facilities import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
 from .living_circle import LivingCircle, assess_living_circle

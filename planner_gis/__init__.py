@@ -69,6 +69,7 @@ __version__ = _version()
 __all__ = [
     "__version__",
     # modules
+    "batch",
     "catalogue",
     "coverage",
     "crs",
@@ -78,6 +79,7 @@ __all__ = [
     "isochrones",
     "living_circle",
     "network",
+    "postgis",
     "reach",
     "scenario",
     "suggest",

@@ -358,3 +358,35 @@ def test_no_password_in_the_runs_table_or_messages(pg, data, capsys):
     assert pgserver.PASSWORD not in row
     assert pgserver.PASSWORD not in capsys.readouterr().out
     assert os.environ["PGPASSWORD"] == pgserver.PASSWORD
+
+
+def test_service_file_and_records_named_by_key_in_refusals(pg, data, capsys, tmp_path, monkeypatch):
+    import pgserver
+
+    service = tmp_path / "pg_service.conf"
+    service.write_text(f"[plan]\nhost=127.0.0.1\nport={pg.port}\ndbname={pgserver.DBNAME}\nuser={pgserver.USER}\n")
+    monkeypatch.setenv("PGSERVICEFILE", str(service))
+    layer = read_vector("postgresql:///?service=plan&table=src.zones")
+    assert layer["code"].tolist() == ["W", "E"] and layer.attrs["source"].endswith("?service=plan&table=src.zones")
+    with pg.engine().begin() as c:
+        c.execute(sa.text("DROP TABLE IF EXISTS src.badpop"))
+        c.execute(sa.text("CREATE TABLE src.badpop AS SELECT * FROM src.pop"))
+        c.execute(sa.text("ALTER TABLE src.badpop ADD PRIMARY KEY (gid)"))
+        c.execute(sa.text("UPDATE src.badpop SET pop = -5 WHERE gid = 3"))
+    names = ("streets", "fac", "pop", "zones", "gates")
+    inputs = {k: pg.url(f"table=src.{k}") for k in names} | {"pop": pg.url("table=src.badpop")}
+    err = fails(_reach_args(inputs, str(tmp_path / "o"), data), capsys)
+    assert "src.badpop: 1 record(s) whose pop is not a number >= 0: gid 3 (-5" in err
+
+
+def test_geography_columns_and_srid_zero(pg, data):
+    with pg.engine().begin() as c:
+        c.execute(sa.text("DROP TABLE IF EXISTS src.geog, src.nosrid"))
+        c.execute(sa.text("CREATE TABLE src.geog (id int PRIMARY KEY, g geography(Point, 4326))"))
+        c.execute(sa.text("INSERT INTO src.geog VALUES (1, 'SRID=4326;POINT(116.3 39.85)')"))
+        c.execute(sa.text("CREATE TABLE src.nosrid (id int, g geometry(Point))"))
+        c.execute(sa.text("INSERT INTO src.nosrid VALUES (1, 'POINT(116.3 39.85)')"))
+    geog = read_vector(pg.url("table=src.geog"))
+    assert geog.crs.to_epsg() == 4326 and (geog.geometry.x.iloc[0], geog.geometry.y.iloc[0]) == (116.3, 39.85)
+    assert read_vector(pg.url("table=src.nosrid")).crs is None
+    assert read_vector(pg.url("table=src.nosrid"), crs="4490").crs.to_epsg() == 4490  # --crs declares it

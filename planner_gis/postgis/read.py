@@ -61,11 +61,13 @@ def table_info(conn, url: DatabaseUrl) -> TableInfo:
                          fix="correct table=SCHEMA.TABLE in the URL")
     columns = [r[0] for r in rows]
     geometry = [r[0] for r in rows if r[1] in GEOMETRY_TYPES]
-    srid = {}
+    srid = {r[0]: 4326 for r in rows if r[1] == "geography"}  # geography is lon/lat WGS84 unless declared
     if geometry and conn.execute(sa.text("SELECT to_regclass('geometry_columns')")).scalar() is not None:
-        srid = dict(conn.execute(sa.text(
-            "SELECT f_geometry_column, srid FROM geometry_columns WHERE f_table_schema = :s AND f_table_name = :t"),
-            {"s": url.schema, "t": url.table}).fetchall())
+        for view in ("geometry_columns", "geography_columns"):
+            column = "f_geometry_column" if view == "geometry_columns" else "f_geography_column"
+            srid.update((k, v) for k, v in conn.execute(sa.text(
+                f"SELECT {column}, srid FROM {view} WHERE f_table_schema = :s AND f_table_name = :t"),
+                {"s": url.schema, "t": url.table}).fetchall() if v)
     keys = conn.execute(sa.text(
         "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
         "WHERE i.indrelid = to_regclass(:q) AND i.indisprimary"), {"q": qualified(url.schema, url.table)}).fetchall()

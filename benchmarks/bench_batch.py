@@ -13,18 +13,19 @@ Runs (each the same command over all cities, into a fresh folder):
 * ``dask-1`` and ``dask-2``: a LocalCluster of 1 and 2 one-thread worker
   processes (start-up included).
 
-The combined coverage tables of the three runs must be identical (checked).
+The three runs alternate, ``--repeat`` times; medians are reported. The
+combined coverage tables of all runs must be identical (checked).
 Printed: wall times, speed-ups, the per-city time distribution (from each
 city's own measured seconds), and an estimate for a 64-core cluster: the
-measured per-city costs (serial run, scaled by the per-city slowdown measured
-with 2 workers on 2 cores) list-scheduled in submission order onto 64
+measured per-city costs (in the 1-worker run, scaled by the per-city slowdown
+measured with 2 workers on 2 cores) list-scheduled in submission order onto 64
 one-thread workers, plus the measured cluster start-up.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_batch.py                    # 300 cities (~15 min on 2 busy cores)
     .venv/bin/python benchmarks/bench_batch.py --cities 30 --units 4000   # quick
-    .venv/bin/python benchmarks/bench_batch.py --json out.json
+    .venv/bin/python benchmarks/bench_batch.py --repeat 3 --json out.json
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import heapq
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -147,30 +149,35 @@ def main(argv: list | None = None) -> dict:
     ap.add_argument("--cities", type=int, default=300)
     ap.add_argument("--units", type=int, default=40_000)
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "planner-gis-bench-country")
+    ap.add_argument("--repeat", type=int, default=1, help="alternating rounds of the three runs (medians)")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args(argv)
     a.data.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     cities_csv = make_country(a.data, a.cities, a.units)
     print(f"country: {a.cities} cities, {a.units} units ({time.perf_counter() - t:.0f} s to generate or find)")
-    runs = {}
-    for label, workers in (("serial", 0), ("dask-1", 1), ("dask-2", 2)):
-        runs[label] = run_once(cities_csv, a.data / f"out-{label}", workers)
-        print(f"{label:>7}: {runs[label]['wall']:7.1f} s wall, per city median "
-              f"{np.median(runs[label]['per_city']):.3f} s")
-    same = len({r["coverage"] for r in runs.values()}) == 1
+    rounds = {"serial": [], "dask-1": [], "dask-2": []}
+    for r in range(a.repeat):
+        for label, workers in (("serial", 0), ("dask-1", 1), ("dask-2", 2)):
+            rounds[label].append(run_once(cities_csv, a.data / f"out-{label}", workers))
+            print(f"round {r + 1} {label:>7}: {rounds[label][-1]['wall']:7.1f} s wall, per city median "
+                  f"{np.median(rounds[label][-1]['per_city']):.3f} s", flush=True)
+    same = len({x["coverage"] for xs in rounds.values() for x in xs}) == 1
+    runs = {k: {"wall": float(np.median([x["wall"] for x in xs])), "walls": [x["wall"] for x in xs],
+                "per_city": np.median([x["per_city"] for x in xs], axis=0).tolist()} for k, xs in rounds.items()}
     assert same, "the combined coverage tables differ between runs"
     serial = runs["serial"]
-    cost = serial["per_city"]
+    cost = runs["dask-1"]["per_city"]  # a city's cost in a worker process, as on a cluster
     slowdown = float(np.median(np.asarray(runs["dask-2"]["per_city"]) / np.asarray(cost)))
     startup = max(runs["dask-1"]["wall"] - sum(runs["dask-1"]["per_city"]), 0.0)
     est64 = startup + list_schedule([c * slowdown for c in cost], 64)
     report = {
-        "cities": a.cities, "units": a.units, "identical_coverage": same,
-        "wall": {k: r["wall"] for k, r in runs.items()},
+        "cities": a.cities, "units": a.units, "repeat": a.repeat, "identical_coverage": same,
+        "load_average_at_end": os.getloadavg(), "cpus": os.cpu_count(),
+        "wall": {k: r["wall"] for k, r in runs.items()}, "walls": {k: r["walls"] for k, r in runs.items()},
         "speedup_vs_serial": {k: serial["wall"] / r["wall"] for k, r in runs.items()},
         "per_city": {k: _dist(r["per_city"]) for k, r in runs.items()},
-        "dask_overhead_s": startup, "per_city_slowdown_2_workers": slowdown,
+        "dask_overhead_s": startup, "per_city_slowdown_2_vs_1_worker": slowdown,
         "estimate_64_cores_s": est64, "lower_bound_64_cores_s": max(max(cost), sum(cost) / 64),
     }
     print(json.dumps({k: v for k, v in report.items() if k != "per_city"}, indent=2))

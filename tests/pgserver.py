@@ -115,7 +115,8 @@ def start() -> Server:
     if bindir is None:
         raise FileNotFoundError("no initdb: install postgresql-15-postgis-3 (scripts/setup.sh does)")
     prefix, owner = _run_as()
-    root = Path(tempfile.mkdtemp(prefix="planner-gis-pg-"))
+    # as root the server's user must reach the folder: /tmp, not a TMPDIR inside root's home
+    root = Path(tempfile.mkdtemp(prefix="planner-gis-pg-", dir="/tmp" if owner and os.path.isdir("/tmp") else None))
     server = Server(bindir, root, _free_port(), prefix)
     try:
         pwfile = root / "pw"

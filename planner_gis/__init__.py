@@ -11,7 +11,9 @@ The public API is what this module exports; everything else is internal.
 
 from . import (batch, catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network,
                postgis, reach, scenario, suggest, webmap)
+from . import evaluation, people, records
 from .audit import AuditResult, audit
+from .evaluation import EvaluationResult, evaluate, load_rules
 from .facilities import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
 from .living_circle import LivingCircle, assess_living_circle
 from .crs import (
@@ -46,10 +48,12 @@ from .reach import (
     population_from_raster,
     read_population,
 )
+from .people import read_people, read_ratings
+from .records import place_records, read_records
 from .registry import active_unit_teams, read_registry
 from .scenario import Scenario, open_reach, scenario_from_layers
 from .suggest import SiteSuggestion, coverage_matrix, covering_to_target, maximal_covering, suggest_sites
-from .webmap import audit_map, reach_map, save_map
+from .webmap import audit_map, evaluation_map, reach_map, save_map
 from .zones import read_zones
 
 
@@ -84,6 +88,9 @@ __all__ = [
     "scenario",
     "suggest",
     "webmap",
+    "records",
+    "people",
+    "evaluation",
     # zones and audit
     "read_zones",
     "read_registry",
@@ -112,6 +119,14 @@ __all__ = [
     "assess_living_circle",
     "LivingCircle",
     "walk_isochrones",
+    # work records and the annual evaluation
+    "read_records",
+    "place_records",
+    "read_people",
+    "read_ratings",
+    "load_rules",
+    "evaluate",
+    "EvaluationResult",
     # new sites and what-if
     "suggest_sites",
     "SiteSuggestion",
@@ -124,6 +139,7 @@ __all__ = [
     # web maps
     "audit_map",
     "reach_map",
+    "evaluation_map",
     "save_map",
     # coordinates and reading
     "choose_metric_crs",

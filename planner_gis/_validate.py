@@ -242,3 +242,59 @@ def _polygonal(geom):
             return None
         return shapely.union_all(parts)
     return None
+
+
+def canonical_table(
+    df: pd.DataFrame,
+    fields: Sequence[str],
+    aliases: Mapping[str, Sequence[str]],
+    label: str,
+    required: Sequence[str] = (),
+    columns: Mapping[str, str] | None = None,
+    option_prefix: str = "",
+) -> pd.DataFrame:
+    """Rename a table's headers to canonical field names (given in ``columns``, or known aliases).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table as read.
+    fields : sequence of str
+        Every canonical field the table may have.
+    aliases : mapping
+        Field -> other spellings of its header (Chinese headers).
+    label : str
+        The file, for messages.
+    required : sequence of str
+        Fields that must be found.
+    columns : mapping, optional
+        Field -> the header holding it, for headers that are neither the field nor an alias.
+    option_prefix : str
+        Prefix of the command-line options naming columns (``"records"`` gives
+        ``--records-team-id-column``); empty: Python's ``columns={...}`` is named.
+
+    Returns
+    -------
+    DataFrame
+        The table with canonical headers (a column named for a field replaces one
+        that already has the field's name).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"人员编号": ["P1"], "职称": ["中级"]})
+    >>> canonical_table(df, ["person_id", "title"], {"person_id": ["人员编号"], "title": ["职称"]},
+    ...                 "people.csv", required=["person_id"]).columns.tolist()
+    ['person_id', 'title']
+    """
+    given = dict(columns or {})
+    unknown = sorted(set(given) - set(fields))
+    if unknown:
+        raise InputError(f"{label}: unknown field(s) {', '.join(unknown)}", fix=f"name columns for {', '.join(fields)}")
+    if option_prefix:
+        options = {f: f"--{option_prefix}-{f.replace('_', '-')}-column" for f in fields}
+    else:
+        options = {f: f"columns={{'{f}': 'HEADER'}}" for f in fields}
+    wanted = {f: given.get(f) for f in fields}
+    rename = resolve_columns(df.columns, wanted, aliases, label, options, required=required)
+    clash = [field for field in rename.values() if field in df.columns]
+    return df.drop(columns=clash).rename(columns=rename)

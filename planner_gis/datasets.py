@@ -3,14 +3,16 @@
 The boundary layers come from OpenStreetMap (ODbL, "© OpenStreetMap
 contributors"); the 24 unit polygons are SCHEMATIC, not official boundaries;
 the team registry is invented with generic names; the walking network,
-facilities and population of the living-circle demo are SYNTHETIC. Each
+facilities and population of the living-circle demo and the work records,
+people and ratings of the evaluation demo are SYNTHETIC. Each
 folder's README (:func:`demo_readme_paths`) says where the files come from and
 under what licence.
 
-The data ships inside the package (``planner_gis/data/boundaries/`` and
-``planner_gis/data/demo/``, found with :mod:`importlib.resources`), so an
-installed wheel has it too. ``PLANNER_GIS_DATA`` points at another folder with
-the same two sub-folders (e.g. a regenerated demo city).
+The data ships inside the package (``planner_gis/data/boundaries/``,
+``planner_gis/data/demo/`` and ``planner_gis/data/evaluation/``, found with
+:mod:`importlib.resources`), so an installed wheel has it too.
+``PLANNER_GIS_DATA`` points at another folder with the same sub-folders (e.g. a
+regenerated demo city).
 
 Examples
 --------
@@ -34,6 +36,8 @@ from .errors import InputError
 
 #: The date the bundled demo audits at, so that its output is reproducible.
 DEMO_AS_OF = "2026-03-31"
+#: The year of the demo's synthetic work records (the annual evaluation of the demo).
+DEMO_EVALUATION_YEAR = 2025
 
 
 def data_dir() -> Path:
@@ -103,13 +107,26 @@ def demo_population_path() -> Path:
     return _path("demo", "fengtai_population_100m.tif")
 
 
+def demo_records_path() -> Path:
+    """SYNTHETIC work records of the demo's unit planner teams in 2025 (CSV with lon,lat; some GCJ-02)."""
+    return _path("evaluation", f"fengtai_work_records_{DEMO_EVALUATION_YEAR}.csv")
+
+
+def demo_people_path() -> Path:
+    """SYNTHETIC members of the demo teams: person_id, team_id, profession, title (CSV)."""
+    return _path("evaluation", "fengtai_people_demo.csv")
+
+
+def demo_ratings_path() -> Path:
+    """SYNTHETIC 2025 ratings of the demo team members: satisfaction, previous and special points (CSV)."""
+    return _path("evaluation", f"fengtai_ratings_{DEMO_EVALUATION_YEAR}.csv")
 def demo_readme_paths() -> list[Path]:
     """The READMEs of the demo data: sources, licences (ODbL for the OpenStreetMap-derived outline and units).
 
     >>> [p.parent.name for p in demo_readme_paths()]
-    ['boundaries', 'demo']
+    ['boundaries', 'demo', 'evaluation']
     """
-    return [_path("boundaries", "README.md"), _path("demo", "README.md")]
+    return [_path("boundaries", "README.md"), _path("demo", "README.md"), _path("evaluation", "README.md")]
 
 
 def load_demo_outline() -> gpd.GeoDataFrame:

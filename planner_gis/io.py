@@ -582,11 +582,18 @@ def write_text(text: str, target: PathLike) -> Path:
     return target
 
 
+#: The GeoPackage version of every GeoPackage planner-gis writes.
+GPKG_VERSION = "1.2"
+
+
 def write_layers(layers: Mapping[str, gpd.GeoDataFrame], target: PathLike) -> Path:
     """Write several GeoDataFrames as layers of one GeoPackage (or one layer as GeoParquet), atomically.
 
     Layers are written to a temporary GeoPackage which then replaces ``target``
-    as a whole, so readers never see a file with only some layers. A target
+    as a whole, so readers never see a file with only some layers. The file is
+    GeoPackage 1.2 (:data:`GPKG_VERSION`), which every GDAL since 2.2 reads
+    without a warning (QGIS 3.22 on Debian 12 has GDAL 3.6, which warns that
+    the 1.4 files of newer GDALs "may only be partially supported"). A target
     ending in ``.parquet`` is written as GeoParquet (geopandas with pyarrow),
     which holds one layer.
     """
@@ -601,5 +608,5 @@ def write_layers(layers: Mapping[str, gpd.GeoDataFrame], target: PathLike) -> Pa
         return target
     with atomic_path(target) as tmp:
         for name, gdf in layers.items():
-            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG")
+            pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", VERSION=GPKG_VERSION)
     return target

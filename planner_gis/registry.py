@@ -17,7 +17,8 @@ term. Required columns:
 Optional: ``team_name``, ``org_type`` (``design_institute``, ``university``,
 ``individual``, ``joint``), ``full_time`` (yes/no), ``members`` (number of people,
 e.g. volunteers in the row; default 1), ``contact``, ``parent_team_id`` (the team
-a group belongs to).
+a group belongs to), ``annual_fee`` (the service fee of the term per year, in yuan;
+used by fee rules of :mod:`planner_gis.evaluation`).
 
 The same layout expresses the common organisations: 1:1 (Beijing: one unit
 team per street), 1+N (Liaocheng: one ``parent_team_id`` with N ``group`` rows),
@@ -52,7 +53,7 @@ from .errors import PlannerGisError, RegistryError
 from .io import read_table, source_label
 
 REQUIRED_COLUMNS = ("team_id", "unit_id", "role", "start_date", "end_date")
-OPTIONAL_COLUMNS = ("team_name", "org_type", "full_time", "members", "contact", "parent_team_id")
+OPTIONAL_COLUMNS = ("team_name", "org_type", "full_time", "members", "contact", "parent_team_id", "annual_fee")
 
 #: Roles and their accepted spellings.
 ROLE_ALIASES = {
@@ -91,6 +92,7 @@ COLUMN_ALIASES = {
     "members": ("人数", "成员人数", "成员数"),
     "contact": ("联系人", "联系方式", "联系电话"),
     "parent_team_id": ("上级团队编号", "所属团队", "所属团队编号"),
+    "annual_fee": ("年度服务费", "服务费", "年服务费", "年度服务费用"),
 }
 #: The command-line option that names the column of each field.
 COLUMN_OPTIONS = {c: f"--{c.replace('_', '-')}-column" for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
@@ -170,8 +172,8 @@ def read_registry(
         One row per team, unit and term with columns ``team_id``, ``unit_id``,
         ``role`` (canonical), ``start_date``, ``end_date`` (``datetime.date``),
         ``team_name``, ``org_type``, ``full_time``, ``members`` (int),
-        ``contact``, ``parent_team_id`` and ``row`` (the row number in the file,
-        header = row 1).
+        ``contact``, ``parent_team_id``, ``annual_fee`` (float yuan, NaN when not
+        given) and ``row`` (the row number in the file, header = row 1).
 
     Raises
     ------
@@ -211,7 +213,8 @@ def _row_records(row: dict, rowno: int, label: str) -> list:
         "team_name": str(row.get("team_name", "")).strip() or team,
         "org_type": _org_type(row, where), "full_time": _full_time(row, where), "members": _members(row, where),
         "contact": str(row.get("contact", "")).strip(),
-        "parent_team_id": str(row.get("parent_team_id", "")).strip(), "row": rowno,
+        "parent_team_id": str(row.get("parent_team_id", "")).strip(),
+        "annual_fee": _annual_fee(row, where), "row": rowno,
     }
     return [{**common, "unit_id": unit} for unit in units]
 
@@ -277,6 +280,27 @@ def _members(row: dict, where: str) -> int:
         raise RegistryError(f"{where}: members '{members_raw}' is not a whole number",
                             fix="give the number of people in this row, e.g. 3") from None
     return members
+
+
+def _annual_fee(row: dict, where: str) -> float:
+    """The yearly service fee in yuan (``300000``, ``300,000``, ``30万``); NaN when empty."""
+    raw = str(row.get("annual_fee", "")).strip().replace(",", "").replace("，", "")
+    if raw in ("", "nan", "None"):
+        return float("nan")
+    scale = 1.0
+    for suffix, factor in (("万元", 1e4), ("万", 1e4), ("元", 1.0)):
+        if raw.endswith(suffix):
+            raw, scale = raw[: -len(suffix)].strip(), factor
+            break
+    try:
+        fee = float(raw) * scale
+        if not fee >= 0 or fee == float("inf"):
+            raise ValueError
+    except ValueError:
+        raise RegistryError(f"{where}: annual_fee '{row.get('annual_fee')}' is not an amount of yuan",
+                            fix="write the yearly fee as a number of yuan, e.g. 300000 (or 30万), or leave it "
+                                "empty") from None
+    return fee
 
 
 def _canonical_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, label: str) -> pd.DataFrame:

@@ -764,7 +764,8 @@ def make_demo_city(
     }
     write_layers({"walk_network": streets}, paths["network"])
     with atomic_path(paths["facilities"]) as tmp:
-        pyogrio.write_dataframe(fac, tmp, layer="facilities", driver="GPKG", geometry_type="Unknown")
+        pyogrio.write_dataframe(fac, tmp, layer="facilities", driver="GPKG", geometry_type="Unknown",
+                                VERSION="1.2")
     write_layers({"entrances": gates}, paths["entrances"])
     profile = dict(driver="GTiff", height=pop.shape[0], width=pop.shape[1], count=1, dtype="int32",
                    crs=CRS, transform=transform, nodata=-1, compress="deflate", predictor=2,

@@ -6,7 +6,8 @@ description of Fengtai's system: one chief planner for the district, 24 unit pla
 Sino-foreign joint team), and 73 community planning volunteers attached to units. Contracts start on
 2019-11-30 and run on yearly terms. A few stories make the demo audit interesting on 2026-03-31:
 one unit whose contract lapsed in 2025 and was not renewed, one shortened term that ends soon, and
-one street in a hand-over between two teams.
+one street in a hand-over between two teams. Unit planner terms carry an invented ``annual_fee``
+(yuan per year, by organisation type) for the fee rules of the annual evaluation.
 
 Run: python scripts/make_demo_registry.py
 """
@@ -22,6 +23,8 @@ OUT = ROOT / "planner_gis" / "data" / "boundaries" / "fengtai_teams_demo.csv"
 
 ORG_LABEL = {"individual": "个人责任规划师", "design_institute": "设计院团队",
              "university": "高校团队", "joint": "中外联合团队"}
+#: Invented yearly service fees (yuan) of a unit planner's term, by organisation type (used by fee rules).
+ANNUAL_FEE = {"individual": 120000, "design_institute": 300000, "university": 200000, "joint": 360000}
 
 
 def terms(first_year, last_year):
@@ -43,7 +46,7 @@ def main():
         volunteers[k] += 1
     rows = [dict(team_id="FT-C01", unit_id="*", role="chief", start_date="2019-11-30", end_date="2026-11-29",
                  team_name="丰台区总规划师（示例）", org_type="design_institute", full_time="no", members=1,
-                 contact="chief-planner@example.org")]
+                 contact="chief-planner@example.org", annual_fee="")]
     for i, (u, org) in enumerate(zip(units, orgs), start=1):
         team = f"FT-U{i:02d}"
         name = f"{ORG_LABEL[org]} {i:02d}（示例）"
@@ -57,15 +60,16 @@ def main():
             rows.append(dict(team_id=team, unit_id=u["unit_id"], role="unit", start_date=start.isoformat(),
                              end_date=end.isoformat(), team_name=name, org_type=org,
                              full_time="yes" if org == "individual" else "no", members=members,
-                             contact=f"{team.lower()}@example.org"))
+                             contact=f"{team.lower()}@example.org", annual_fee=ANNUAL_FEE[org]))
         rows.append(dict(team_id=f"FT-V{i:02d}", unit_id=u["unit_id"], role="volunteer",
                          start_date="2020-06-01", end_date="2026-12-31",
                          team_name=f"{u['name']}社区规划志愿者（示例）", org_type="", full_time="no",
-                         members=volunteers[i - 1], contact=""))
+                         members=volunteers[i - 1], contact="", annual_fee=""))
     # 丰台街道: the incoming team starts before the outgoing team's term ends (hand-over)
     rows.append(dict(team_id="FT-U25", unit_id="110106009", role="unit", start_date="2026-03-01",
                      end_date="2027-02-28", team_name="设计院团队 25（示例，接任）", org_type="design_institute",
-                     full_time="no", members=4, contact="ft-u25@example.org"))
+                     full_time="no", members=4, contact="ft-u25@example.org",
+                     annual_fee=ANNUAL_FEE["design_institute"]))
     fields = list(rows[0])
     with OUT.open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)

@@ -63,7 +63,8 @@ def test_demo_end_to_end(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["audit.gpkg", "audit.json", "findings.csv", "workload.csv"]
     # the demo also runs reach and writes both maps
     top = tmp_path / "out"
-    assert sorted(p.name for p in top.iterdir()) == ["audit", "audit_map.html", "reach", "reach_map.html", "suggest"]
+    assert sorted(p.name for p in top.iterdir()) == ["audit", "audit_map.html", "evaluation", "evaluation_map.html",
+                                                     "reach", "reach_map.html", "suggest"]
     assert sorted(p.name for p in (top / "reach").iterdir()) == ["coverage.csv", "reach.gpkg", "reach.json",
                                                                   "scenario.npz"]
     assert sorted(p.name for p in (top / "suggest").iterdir()) == ["sites.csv", "suggest.gpkg", "suggest.json"]
@@ -81,7 +82,12 @@ def test_demo_end_to_end(tmp_path):
     # underserved places of the unassigned unit have no team; the others name theirs
     assert set(under.loc[under["unit_id"] == "110106101", "team_id"].fillna("")) <= {""}
     assert (under.loc[under["unit_id"] == "110106001", "team_id"] == "FT-U01").all()
-    for name in ("audit_map.html", "reach_map.html"):
+    # the evaluation of the demo's work records, with the records in the reach's underserved areas
+    assert sorted(p.name for p in (top / "evaluation").iterdir()) == [
+        "compliance.csv", "evaluation.gpkg", "evaluation.json", "fees.csv", "gaps.csv", "record_findings.csv"]
+    gaps = {r["unit_id"]: r for r in csv.DictReader(open(top / "evaluation" / "gaps.csv", encoding="utf-8"))}
+    assert len(gaps) == 24 and all(int(g["records_in_gaps"]) <= int(g["records"]) for g in gaps.values())
+    for name in ("audit_map.html", "reach_map.html", "evaluation_map.html"):
         html = (top / name).read_text(encoding="utf-8")
         assert "L.map(" in html, name
         # the demo note, as text or JSON-escaped inside the map script

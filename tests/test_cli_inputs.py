@@ -63,6 +63,16 @@ def write_city(d: Path) -> dict:
                                  "T2,B,unit,2025-01-01,2026-12-31\n", encoding="utf-8")
     (d / "cat.csv").write_text("category,name_zh,tier_min,threshold_m\nkindergarten,幼儿园,5,300\n"
                                "primary_school,小学,10,500\n", encoding="utf-8")
+    (d / "records.csv").write_text("record_id,team_id,date,kind,x,y,person_id\nR1,T1,2025-03-05,visit,250,500,P1\n"
+                                   "R2,T2,2025-04-05,走访,750,500,P2\n", encoding="utf-8")
+    (d / "people.csv").write_text("person_id,team_id,profession,title\nP1,T1,planner,senior\n"
+                                  "P2,T2,architect,初级\n", encoding="utf-8")
+    (d / "ratings.csv").write_text("person_id,year,satisfaction,previous_points,special_points\n"
+                                   "P1,2025,0.8,100,5\nP2,2025,65%,0,\n", encoding="utf-8")
+    assert main(["--quiet", "evaluate", "--records", str(d / "records.csv"), "--records-crs", CRS, "--teams",
+                 str(d / "teams.csv"), "--zones", str(d / "zones.gpkg"), "--rules", "chongqing", "--year", "2025",
+                 "--people", str(d / "people.csv"), "--ratings", str(d / "ratings.csv"),
+                 "--out", str(d / "evaluation")]) == 0
     assert main(["--quiet", "audit", str(d / "zones.gpkg"), "--teams", str(d / "teams.csv"), "--as-of",
                  "2026-03-31", "--out", str(d / "audit")]) == 0
     assert main(["--quiet", "reach", "--network", str(d / "streets.gpkg"), "--facilities", str(d / "fac.gpkg"),
@@ -72,7 +82,8 @@ def write_city(d: Path) -> dict:
             "network": d / "streets.gpkg", "facilities": d / "fac.gpkg", "population": d / "pop.gpkg",
             "catalogue": d / "cat.csv", "entrances": d / "gates.gpkg", "candidates": d / "sites.gpkg",
             "audit": d / "audit" / "audit.gpkg",
-            "reach": d / "reach" / "reach.gpkg"}
+            "reach": d / "reach" / "reach.gpkg", "records": d / "records.csv", "people": d / "people.csv",
+            "ratings": d / "ratings.csv", "evaluation": d / "evaluation" / "evaluation.gpkg"}
 
 
 def command(slot: str, good: dict, bad: Path, out: Path) -> list:
@@ -90,11 +101,15 @@ def command(slot: str, good: dict, bad: Path, out: Path) -> list:
                 f["population"], "--zones", f["zones"], "--teams", f["teams"], "--catalogue", f["catalogue"],
                 "--entrances", f["entrances"], "--category", "kindergarten", "--candidates", f["candidates"],
                 "--sites", "1", "--out", out]
+    if cmd == "evaluate":
+        return ["evaluate", "--records", f["records"], "--records-crs", CRS, "--teams", f["teams"], "--zones",
+                f["zones"], "--rules", "chongqing", "--year", "2025", "--people", f["people"], "--ratings",
+                f["ratings"], "--out", out]
     if cmd == "network":
         return ["network", f["network"], "--out", out / "walk.npz"]
     if cmd == "isochrones":
         return ["isochrones", "--network", f["network"], "--points", f["entrances"], "--out", out / "iso.gpkg"]
-    kind = cmd.split("-")[1]  # webmap-audit, webmap-reach
+    kind = cmd.split("-")[1]  # webmap-audit, webmap-reach, webmap-evaluation
     return ["webmap", kind, f[kind], "--outline", f["outline"], "--out", out / "map.html"]
 
 
@@ -110,6 +125,9 @@ SLOTS = {
     "isochrones:network": "network", "isochrones:entrances": "vector",
     "webmap-audit:audit": "vector", "webmap-audit:outline": "vector",
     "webmap-reach:reach": "vector", "webmap-reach:outline": "vector",
+    "evaluate:records": "table", "evaluate:teams": "table", "evaluate:zones": "vector", "evaluate:people": "table",
+    "evaluate:ratings": "table",
+    "webmap-evaluation:evaluation": "vector", "webmap-evaluation:outline": "vector",
 }
 
 
@@ -179,7 +197,8 @@ CASES = [(slot, kind) for slot, role in SLOTS.items() for kind in kinds_for(role
 GENERIC_AT = {"audit": "audit:zones", "reach": "reach:population", "suggest": "suggest:candidates",
               "network": "network:network",
               "isochrones": "isochrones:entrances", "webmap-audit": "webmap-audit:audit",
-              "webmap-reach": "webmap-reach:outline"}
+              "webmap-reach": "webmap-reach:outline", "evaluate": "evaluate:records",
+              "webmap-evaluation": "webmap-evaluation:evaluation"}
 SUBPROCESS_CASES = [(slot, kind) for slot, kind in CASES
                     if kind == "junk"
                     or (GENERIC_AT[slot.split(":")[0]] == slot and kind in ("empty", "unparsable"))
@@ -296,7 +315,8 @@ def layered(tmp_path_factory):
 
 LAYER_SLOTS = ["audit:zones", "audit:outline", "reach:network", "reach:facilities", "reach:population",
                "reach:zones", "reach:entrances", "suggest:candidates", "suggest:zones", "network:network",
-               "isochrones:network", "isochrones:entrances", "webmap-audit:outline", "webmap-reach:outline"]
+               "isochrones:network", "isochrones:entrances", "webmap-audit:outline", "webmap-reach:outline",
+               "evaluate:zones"]
 
 
 @pytest.mark.parametrize("slot", LAYER_SLOTS)
@@ -411,6 +431,9 @@ def _required_columns(name: str) -> list:
         "webmap": ["unit_id", "name", "status", "category", "share"],
         "webmap audit": ["unit_id", "name", "status", "kind"],
         "webmap reach": ["unit_id", "category", "share"],
+        "evaluate": [*REGISTRY, "record_id", "team_id", "date", "kind", "lon,lat", "unit_id", "person_id",
+                     "profession", "title", "satisfaction", "previous_points", "special_points"],
+        "webmap evaluation": ["evaluation.gpkg", "units", "records"],
     }.get(name, [])
 
 

@@ -129,7 +129,8 @@ def test_info_json_lists_catalogue_columns_and_demo_paths():
     assert facts["version"] == __version__
     assert [c["category"] for c in facts["catalogue"]] == load_catalogue()["category"].tolist()
     assert "团队编号" in facts["registry_columns"]["team_id"] and "单元编码" in facts["zone_columns"]["unit_id"]
-    assert all(Path(p).exists() for k, p in facts["demo"].items() if k != "as_of")
+    assert all(Path(p).exists() for k, p in facts["demo"].items() if k not in ("as_of", "evaluation_year"))
+    assert facts["demo"]["evaluation_year"] == 2025 and [r["id"] for r in facts["rules"]][0] == "liaocheng"
 
 
 def test_isochrones_command_matches_the_library(street, tmp_path):

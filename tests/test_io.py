@@ -402,3 +402,27 @@ def test_split_layer_only_where_a_layered_file_name_ends():
     assert split_layer("C:/data/b.gpkg") == (Path("C:/data/b.gpkg"), None)
     assert split_layer("notes:units") == (Path("notes:units"), None)
     assert split_layer("b.gpkg:sub/dir") == (Path("b.gpkg:sub/dir"), None)
+
+
+def _gpkg_version(path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        return con.execute("pragma user_version").fetchone()[0]
+
+
+def test_written_geopackages_are_version_1_2(tmp_path):
+    """QGIS 3.22 on Debian 12 (GDAL 3.6) warns on the GeoPackage 1.4 files newer GDALs write by default."""
+    from shapely.geometry import Point
+
+    from planner_gis.io import write_layers
+
+    target = write_layers({"a": gpd.GeoDataFrame({"n": [1]}, geometry=[Point(0, 0)], crs=4326)}, tmp_path / "a.gpkg")
+    assert _gpkg_version(target) == 10200
+
+
+def test_shipped_geopackages_are_version_1_2():
+    import planner_gis
+
+    shipped = sorted(Path(planner_gis.__file__).parent.joinpath("data").rglob("*.gpkg"))
+    assert shipped and {p.name: _gpkg_version(p) for p in shipped} == {p.name: 10200 for p in shipped}

@@ -36,6 +36,7 @@ EXPECTED = [
     "03_publish_web_map.ipynb",
     "04_real_osm_extract.ipynb",
     "05_new_sites_and_whatif.ipynb",
+    "06_work_evaluation.ipynb",
 ]
 CELL_TIMEOUT = 300  # seconds per cell
 
@@ -338,6 +339,57 @@ def test_04_real_osm_extract_runs(tmp_path):
     assert "OpenStreetMap" in html and not re.search(r"<script[^>]+src=", html)
 
 
+# the defaults, written out here so the check does not read the rules file it checks
+_KINDS = {"visit": "visit", "走访": "visit", "现场服务": "visit", "survey": "survey", "调研": "survey",
+          "meeting": "meeting", "会议": "meeting", "座谈": "meeting", "review": "review", "审查": "review",
+          "publicity": "publicity", "宣传": "publicity", "training": "training", "培训": "training",
+          "event": "event", "活动": "event", "report": "report", "报告": "report", "述职": "report"}
+_BASE = {"visit": 2, "survey": 3, "meeting": 2, "review": 5, "publicity": 1, "training": 1, "event": 3, "report": 2}
+_ABILITY = {"junior": 1.0, "初级": 1.0, "intermediate": 1.2, "中级": 1.2, "senior": 1.5, "副高级": 1.5,
+            "professor": 2.0, "正高级": 2.0}
+
+
+def _share(text: str) -> float:
+    value = float(text.rstrip("%"))
+    return value / 100 if text.endswith("%") or value > 1 else value
+
+
+@pytest.mark.slow
+def test_06_work_evaluation_runs(tmp_path):
+    from planner_gis import datasets
+
+    nb = execute("06_work_evaluation.ipynb", tmp_path)
+    out = tmp_path / "out"
+    assert images(nb) >= 1 and "outside_contract" in outputs_text(tagged(nb, "record-findings"))
+    raw = pd.read_csv(datasets.demo_records_path(), dtype=str, keep_default_na=False)
+    raw["kind"] = raw["kind"].map(_KINDS)
+    raw["day"] = raw["date"].str.replace(r"\D+", "-", regex=True).str.strip("-")
+    # FT-U12 worked only inside its unit: its service days and its fee cut from the raw file
+    team = raw[(raw["team_id"] == "FT-U12") & raw["kind"].isin(["visit", "survey", "meeting", "review"])]
+    days = team["day"].nunique()
+    fees = pd.read_csv(out / "fees_liaocheng.csv", dtype={"unit_id": str}).set_index("team_id")
+    assert days < 30 and fees.loc["FT-U12", "deduction"] == pytest.approx(360000 * (30 - days) / 30, abs=0.01)
+    assert fees.loc["FT-U01", "deduction"] == 0
+    # Chongqing points of the members of teams without record findings, by the formula
+    people = pd.read_csv(datasets.demo_people_path(), dtype=str).set_index("person_id")
+    ratings = pd.read_csv(datasets.demo_ratings_path(), dtype=str, keep_default_na=False).set_index("person_id")
+    points = pd.read_csv(out / "points_chongqing.csv").set_index("person_id")
+    checked = 0
+    for pid in people.index[people["team_id"].isin(["FT-U01", "FT-U02", "FT-U03", "FT-U05", "FT-U06"])]:
+        base = sum(_BASE[k] for k in raw.loc[raw["person_id"] == pid, "kind"]) * _ABILITY[people.loc[pid, "title"]]
+        r = ratings.loc[pid]
+        sat = _share(r["satisfaction"])
+        special = sum(min(10.0, float(x)) for x in r["special_points"].split(";") if x)
+        expected = base * (sat if sat >= 0.6 else 0.0) + 0.1 * float(r["previous_points"]) + special
+        assert points.loc[pid, "points"] == pytest.approx(expected, abs=0.006), pid
+        checked += 1
+    assert checked >= 15
+    assert points.loc["FT-U05-P1", "sat_coef"] == 0 and points.loc["FT-U05-P2", "sat_coef"] == 0.6
+    gaps = pd.read_csv(out / "gaps.csv", dtype={"unit_id": str})
+    assert len(gaps) == 24 and (gaps["records_in_gaps"] <= gaps["records"]).all()
+    assert gaps["share_in_gaps"].between(0, 1).all() and gaps["area_share"].between(0, 1).all()
+    html = (out / "evaluation_map.html").read_text(encoding="utf-8")
+    assert 200_000 < len(html.encode("utf-8")) < 10_000_000 and not re.search(r"<script[^>]+src=", html)
 def test_05_new_sites_and_whatif_runs(tmp_path):
     nb = execute("05_new_sites_and_whatif.ipynb", tmp_path)
     out = tmp_path / "out"

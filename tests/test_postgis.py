@@ -239,6 +239,16 @@ def _blank(df: pd.DataFrame) -> pd.DataFrame:
     return df.where(df.notna(), "")
 
 
+def _numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns of numbers as floats (a database column of numbers prints 89 where a CSV of mixed values has 89.0)."""
+    out = df.copy()
+    for c in out.columns:
+        as_number = pd.to_numeric(out[c].replace("", None), errors="coerce")
+        if as_number.notna().sum() == (out[c] != "").sum():
+            out[c] = as_number
+    return out
+
+
 def _reach_args(inputs: dict, out: str, d: Path) -> list:
     return ["reach", "--network", inputs["streets"], "--facilities", inputs["fac"], "--population", inputs["pop"],
             "--zones", inputs["zones"], "--entrances", inputs["gates"], "--out", out, "--catalogue",
@@ -390,3 +400,36 @@ def test_geography_columns_and_srid_zero(pg, data):
     assert geog.crs.to_epsg() == 4326 and (geog.geometry.x.iloc[0], geog.geometry.y.iloc[0]) == (116.3, 39.85)
     assert read_vector(pg.url("table=src.nosrid")).crs is None
     assert read_vector(pg.url("table=src.nosrid"), crs="4490").crs.to_epsg() == 4490  # --crs declares it
+
+
+def test_evaluate_from_tables_into_a_schema_equals_files(pg, data, tmp_path):
+    eng = pg.engine()
+    for name, path in (("records", datasets.demo_records_path()), ("people", datasets.demo_people_path()),
+                       ("ratings", datasets.demo_ratings_path())):
+        pd.read_csv(path, dtype=str, keep_default_na=False).to_sql(name, eng, schema="src", index=False,
+                                                                    if_exists="replace")
+    files = {"records": datasets.demo_records_path(), "people": datasets.demo_people_path(),
+             "ratings": datasets.demo_ratings_path(), "teams": datasets.demo_registry_path(),
+             "zones": datasets.demo_units_path()}
+    tables = {k: pg.url(f"table=src.{'units' if k == 'zones' else k}") for k in files}
+
+    def evaluate(inputs, out):
+        return ["evaluate", "--records", str(inputs["records"]), "--teams", str(inputs["teams"]), "--zones",
+                str(inputs["zones"]), "--people", str(inputs["people"]), "--ratings", str(inputs["ratings"]),
+                "--rules", "chongqing", "--year", "2025", "--out", out]
+
+    run_ok(evaluate(files, str(tmp_path / "files")))
+    run_ok(evaluate(tables, str(tmp_path / "tables")))
+    written = sorted(p.name for p in (tmp_path / "files").glob("*.csv"))
+    assert "compliance.csv" in written and "points.csv" in written
+    for name in written:  # messages name the records' source: the file, or the table
+        ref = (tmp_path / "files" / name).read_text(encoding="utf-8")
+        ref = ref.replace(str(files["records"]), tables["records"])
+        assert (tmp_path / "tables" / name).read_text(encoding="utf-8") == ref, name
+    run_ok(evaluate(tables, pg.url("schema=eval_out")))
+    for name in written:
+        ref = _csv(tmp_path / "tables" / name)
+        got = _blank(db_table(pg, "eval_out", name.removesuffix(".csv"))[list(ref.columns)])
+        pd.testing.assert_frame_equal(_numbers(got), _numbers(_blank(ref)), check_dtype=False)
+    records = read_vector(pg.url("table=eval_out.records"))
+    assert len(records) == len(read_vector(tmp_path / "files" / "evaluation.gpkg:records"))

@@ -27,7 +27,8 @@ from ..errors import Cancelled, PlannerGisError
 from ._report import MODES, Reporter
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ("audit", "network", "reach", "isochrones", "suggest", "whatif", "webmap", "demo", "info", "batch")
+COMMAND_MODULES = ("audit", "network", "reach", "isochrones", "suggest", "whatif", "evaluate", "webmap", "demo", "info",
+                   "batch")
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:

@@ -28,7 +28,7 @@ REGISTRY_COLUMNS = ("team_id, unit_id, role, start_date, end_date; optional team
                     "contact, parent_team_id. 团队编号, 单元编码, 角色, 开始日期, 结束日期 ... are recognised; other "
                     "headers are named with --team-id-column ...")
 #: Registry fields whose column can be named on the command line.
-REGISTRY_COLUMN_FIELDS = ("team_id", "unit_id", "role", "start_date", "end_date", "team_name")
+REGISTRY_COLUMN_FIELDS = ("team_id", "unit_id", "role", "start_date", "end_date", "team_name", "annual_fee")
 
 
 def add_registry_columns(p: argparse.ArgumentParser) -> None:

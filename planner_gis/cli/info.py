@@ -2,10 +2,10 @@
 
 ``planner-gis info --json`` prints one JSON object: the version, the Python
 running it, the facility catalogue (categories, names, tiers, distances), the
-column spellings recognised in registries and zone layers, and the paths of
-the bundled demo data. The QGIS plugin reads it to check the environment it
-runs the library in and to fill its lists, so the plugin needs no copy of any
-of it.
+column spellings recognised in registries and zone layers, the built-in
+rule sets of the annual evaluation, and the paths of the bundled demo data.
+The QGIS plugin reads it to check the environment it runs the library in and
+to fill its lists, so the plugin needs no copy of any of it.
 """
 
 from __future__ import annotations
@@ -48,7 +48,16 @@ def collect() -> dict:
         "unit_types": dict(UNIT_TYPE_ALIASES),
         "demo": _demo_paths(),
         "styles": load_map_styles(),
+        "rules": _rules(),
     }
+
+
+def _rules() -> list:
+    """The built-in rule sets: id, name, file (for the plugin's list of rules)."""
+    from ..evaluation import BUILTIN_RULES, load_rules
+
+    return [{"id": r.id, "name": r.name, "name_en": r.name_en, "path": r.path}
+            for r in (load_rules(name) for name in BUILTIN_RULES)]
 
 
 def _demo_paths() -> dict:
@@ -66,6 +75,10 @@ def _demo_paths() -> dict:
             "facilities": str(datasets.demo_facilities_path()),
             "entrances": str(datasets.demo_entrances_path()),
             "population": str(datasets.demo_population_path()),
+            "records": str(datasets.demo_records_path()),
+            "people": str(datasets.demo_people_path()),
+            "ratings": str(datasets.demo_ratings_path()),
+            "evaluation_year": datasets.DEMO_EVALUATION_YEAR,
         }
     except PlannerGisError:
         return {}

@@ -1,9 +1,12 @@
-"""``planner-gis webmap``: self-contained HTML web maps of audit and reach outputs.
+"""``planner-gis webmap``: self-contained HTML web maps of audit, reach and evaluation outputs.
 
 ``planner-gis webmap audit AUDIT_DIR --out map.html`` reads ``AUDIT_DIR/audit.gpkg``
 (layers ``units`` and ``findings``); ``planner-gis webmap reach REACH_DIR --out
 map.html [--category C]`` reads ``REACH_DIR/reach.gpkg`` (layers ``coverage``,
-and ``underserved`` / ``isochrones`` when present). The page works offline:
+and ``underserved`` / ``isochrones`` when present); ``planner-gis webmap evaluation
+EVALUATION_DIR --out map.html [--rule RULE_ID]`` reads ``EVALUATION_DIR/evaluation.gpkg``
+(layers ``units``, ``records``, ``compliance``) and the rule titles of its
+``evaluation.json``. The page works offline:
 Leaflet is inlined and no basemap is loaded unless ``--tiles`` gives one.
 """
 
@@ -24,6 +27,9 @@ REACH_COLUMNS = [("REACH_DIR", "reach.gpkg with layer coverage: unit_id, categor
                                "covered_population; optional name, tier_min, threshold_m), and optionally layers "
                                "underserved and isochrones, as `planner-gis reach` writes them"),
                  ("--outline", "polygons, no columns needed")]
+EVALUATION_COLUMNS = [("EVAL_DIR", "evaluation.gpkg with layers units, records and compliance and its "
+                                   "evaluation.json, as `planner-gis evaluate` writes them"),
+                      ("--outline", "polygons, no columns needed")]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,9 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     audit_example = f"planner-gis webmap audit out/audit --outline {demo_path('outline')} --out out/audit_map.html"
     p = sub.add_parser(
         "webmap",
-        help="write a self-contained HTML web map of audit or reach outputs",
+        help="write a self-contained HTML web map of audit, reach or evaluation outputs",
         description="One self-contained HTML file (Leaflet inlined, works offline; no basemap unless --tiles). "
-                    "KIND is audit or reach; `planner-gis webmap KIND --help` says more.",
+                    "KIND is audit, reach or evaluation; `planner-gis webmap KIND --help` says more.",
         formatter_class=HELP_FORMATTER,
         epilog=epilog(AUDIT_COLUMNS[:1] + REACH_COLUMNS, audit_example, first="audit"),
     )
@@ -61,6 +67,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(its output folder or suggest.gpkg)")
     _common_options(r)
     r.set_defaults(handler=run_reach)
+
+    e = kinds.add_parser("evaluation", help="compliance map from `planner-gis evaluate` outputs",
+                         description="Units coloured by the compliance of their teams (one layer per rule), work "
+                                     "records by team, popups with the rule results.",
+                         formatter_class=HELP_FORMATTER,
+                         epilog=epilog(EVALUATION_COLUMNS, "planner-gis webmap evaluation out/evaluation --outline "
+                                       f"{demo_path('outline')} --out out/evaluation_map.html", first="evaluate"))
+    e.add_argument("source", metavar="DIR", help="output folder of `planner-gis evaluate` (or its evaluation.gpkg)")
+    e.add_argument("--rule", metavar="RULE_ID", help="rule whose layer is shown first (default: all rules)")
+    _common_options(e)
+    e.set_defaults(handler=run_evaluation)
 
 
 def _common_options(p: argparse.ArgumentParser) -> None:
@@ -90,7 +107,7 @@ def _gpkg(source: str, name: str) -> Path:
 
     src = Path(source)
     path = src / name if src.is_dir() else src
-    what = "audit" if name.startswith("audit") else "reach"
+    what = {"audit.gpkg": "audit", "reach.gpkg": "reach"}.get(name, "evaluate")
     if not path.exists():
         raise InputError(f"{path}: file not found",
                          fix=f"give the output folder of `planner-gis {what} ... --out DIR` (it holds {name})")
@@ -198,6 +215,29 @@ def run_reach(args: argparse.Namespace) -> int:
     n_units = coverage["unit_id"].nunique() if "unit_id" in coverage.columns else len(coverage)
     line = f"reach map of {n_units} units ({_size(written)})"
     print(f"reach map of {n_units} units written to {written} ({_size(written)})")
+    args.reporter.done(line, {"webmap": str(written)})
+    return 0
+
+
+def run_evaluation(args: argparse.Namespace) -> int:
+    """``webmap evaluation``: the compliance map from an evaluation folder or its evaluation.gpkg."""
+    import json
+
+    from ..webmap import evaluation_map, save_map
+
+    path = _gpkg(args.source, "evaluation.gpkg")
+    target = _check_out(args.out, [path, args.outline])
+    layers = _layers(path)
+    units = _read(path, "units", True, layers)
+    records = _read(path, "records", False, layers)
+    compliance = _read(path, "compliance", False, layers)
+    facts = path.with_name("evaluation.json")
+    rules = json.loads(facts.read_text(encoding="utf-8")).get("rule_set") if facts.exists() else None
+    m = evaluation_map(units, records, compliance, rules=rules, rule=args.rule, **_common_kwargs(args))
+    written = save_map(m, target, inputs=[path, args.outline])
+    n = len(records) if records is not None else 0
+    line = f"evaluation map of {len(units)} units and {n} records ({_size(written)})"
+    print(f"evaluation map of {len(units)} units and {n} records written to {written} ({_size(written)})")
     args.reporter.done(line, {"webmap": str(written)})
     return 0
 

@@ -12,7 +12,7 @@ psycopg (the ``postgis`` extra) are imported only when a URL is used.
 """
 
 from .url import DatabaseUrl, is_database_url, parse_database_url
-from .read import check_table, read_layer, read_plain_table
+from .read import check_table, has_geometry, read_layer, read_plain_table
 from .write import RUNS_TABLE, check_output_tables, write_tables
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "is_database_url",
     "parse_database_url",
     "check_table",
+    "has_geometry",
     "read_layer",
     "read_plain_table",
     "RUNS_TABLE",

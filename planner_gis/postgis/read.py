@@ -159,6 +159,19 @@ def read_plain_table(source: Any) -> pd.DataFrame:
     return df
 
 
+def has_geometry(source: Any) -> bool:
+    """True if the URL's table has a geometry (or geography) column.
+
+    Raises
+    ------
+    InputError
+        Bad URL, no connection, no such table.
+    """
+    url = as_url(source)
+    with connect(url) as conn:
+        return bool(table_info(conn, url).geometry)
+
+
 def check_table(source: Any, role: str) -> None:
     """Check that an input table can be read in ``role`` (``vector``, ``table``, ``network`` ...), reading no rows.
 

@@ -10,6 +10,9 @@ Two layer functions build a :class:`folium.Map` (or add to one given as
 * :func:`reach_map` -- a choropleth of the population share covered within the
   living-circle threshold, one toggleable layer per facility category (and per
   tier), underserved areas and isochrones when given.
+* :func:`evaluation_map` -- units coloured by the compliance of their teams
+  with a city's rules (one layer per rule), work records by team, popups with
+  the rule results.
 * :func:`suggest_map` -- suggested facility sites and the areas they newly
   cover (add them to the reach map with ``m=``).
 
@@ -58,6 +61,7 @@ from __future__ import annotations
 
 from .assets import leaflet_assets
 from .audit import audit_map
+from .evaluation import evaluation_map
 from .encoding import COORD_SCALE, encode_geometries, encode_polyline, escape_text, quantize_geometry, split_text
 from .page import DEMO_NOTE, OSM_ATTRIBUTION, REVIEW_FOOTNOTE, MapOptions, layer_names, map_html, save_map
 from .reach import reach_map
@@ -77,6 +81,7 @@ from .symbology import (
 __all__ = [
     "audit_map",
     "reach_map",
+    "evaluation_map",
     "suggest_map",
     "save_map",
     "map_html",

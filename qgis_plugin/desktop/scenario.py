@@ -138,6 +138,16 @@ def run_processing():
         return {"rows": [(f["point_id"], f["threshold_m"], f["street_length_m"], f["_area"])
                          for f in features(r["OUTPUT"])]}
 
+    @step("processing_evaluate")
+    def _():
+        r = processing.run("planner_gis:evaluate", {
+            "RECORDS_FILE": d["records"], "ZONES": d["units"], "REGISTRY": d["registry"], "RULES": 1,
+            "YEAR": d["evaluation_year"], "PEOPLE": d["people"], "RATINGS": d["ratings"],
+            "UNITS": str(p / "evaluation_units.gpkg"), "RECORDS_OUTPUT": str(p / "evaluation_records.gpkg"),
+            "COMPLIANCE": str(p / "compliance.csv"), "POINTS": str(p / "points.csv")})
+        return {"summary": r["SUMMARY"], "failed": r["FAILED"], "findings": r["FINDINGS_COUNT"],
+                "units": [{k: v for k, v in f.items() if k != "_area"} for f in features(r["UNITS"])],
+                "records": len(features(r["RECORDS_OUTPUT"])), "points": r["POINTS"], "compliance": r["COMPLIANCE"]}
     @step("processing_suggest")
     def _():
         r = processing.run("planner_gis:suggest", {
@@ -256,6 +266,16 @@ def run_dock():
         result["path"] = dock.last_webmap
         return result
 
+    @step("dock_evaluation")
+    def _():
+        dock.tabs.setCurrentIndex(4)
+        result = dock_run(dock, dock.evaluation.run)
+        result["run_dir"] = str(dock.last_run_dir.get("evaluation", ""))
+        result["layers"] = [layer.name() for layer in QgsProject.instance().mapLayers().values()]
+        result["screenshot"] = screenshot("dock_evaluation")
+        webmap = dock_run(dock, dock.export_button)
+        result["webmap"] = {"ok": webmap["ok"], "error": webmap["error"], "path": dock.last_webmap}
+        return result
     @step("dock_whatif")
     def _():
         return dock_whatif(dock)
@@ -332,6 +352,8 @@ def run_locale():
         dock.output_dir.setFilePath(str(OUT / "dock"))
         result = dock_run(dock, dock.audit.run)
         result["tabs"] = [dock.tabs.tabText(i) for i in range(dock.tabs.count())]
+        dock.tabs.setCurrentIndex(3)
+        result["evaluation_run_button"] = dock.evaluation.run.text()
         result["run_button"] = dock.audit.run.text()
         result["groups"] = [g.name() for g in QgsProject.instance().layerTreeRoot().children()]
         result["screenshot"] = screenshot("dock_locale")

@@ -177,6 +177,26 @@ def test_processing_isochrones_equal_the_library(session):
         assert area == pytest.approx(rec.geometry.area, rel=1e-9)
 
 
+def test_processing_evaluate_equals_the_library(session):
+    """Chongqing's rules on the demo records, people and ratings, in QGIS and in the library."""
+    import csv
+
+    from planner_gis.evaluation import evaluate
+
+    got = step(session, "processing_evaluate")
+    lib = evaluate(datasets.demo_records_path(), datasets.demo_registry_path(), datasets.demo_units_path(),
+                   "chongqing", datasets.DEMO_EVALUATION_YEAR, people=datasets.demo_people_path(),
+                   ratings=datasets.demo_ratings_path())
+    assert {u["unit_id"]: u["compliance"] for u in got["units"]} == dict(zip(lib.units["unit_id"],
+                                                                           lib.units["compliance"]))
+    assert got["records"] == len(lib.records) and got["findings"] == len(lib.findings)
+    assert got["failed"] == int((~lib.compliance["passed"]).sum())
+    with open(got["points"], encoding="utf-8") as fh:
+        points = {r["person_id"]: float(r["points"]) for r in csv.DictReader(fh)}
+    assert points == pytest.approx(dict(zip(lib.points["person_id"], lib.points["points"])))
+    assert got["summary"].startswith("2025, chongqing rules:")
+
+
 def test_processing_webmap(session):
     got = step(session, "processing_webmap")
     html = Path(got["path"]).read_text(encoding="utf-8")
@@ -194,7 +214,7 @@ def test_algorithms_run_in_the_background_and_the_ui_stays_responsive(session):
 def test_dock_runs_audit_reach_isochrones_and_webmap(session):
     opened = step(session, "dock_open")
     assert opened["visible"] and opened["env"].startswith("planner-gis ")
-    assert opened["tabs"] == ["Audit", "Reach", "Isochrones", "What-if"]
+    assert opened["tabs"] == ["Audit", "Reach", "Isochrones", "What-if", "Evaluation"]
     assert len(step(session, "dock_demo")["layers"]) == 6
     audit = step(session, "dock_audit")
     assert audit["ok"] and audit["progress"] == 100 and "findings on 2026-03-31" in audit["status"]
@@ -207,7 +227,14 @@ def test_dock_runs_audit_reach_isochrones_and_webmap(session):
     assert iso["ok"]
     webmap = step(session, "dock_webmap")
     assert webmap["ok"] and Path(webmap["path"]).stat().st_size > 100_000
-    for name in ("dock_audit", "dock_reach", "dock_isochrones"):
+    evaluation = step(session, "dock_evaluation")
+    assert evaluation["ok"] and "2025, liaocheng rules:" in evaluation["status"], evaluation
+    assert any("Units by compliance" in name and "单元评估" in name for name in evaluation["layers"])
+    assert sorted(p.name for p in Path(evaluation["run_dir"]).iterdir()) == [
+        "compliance.csv", "evaluation.gpkg", "evaluation.json", "evaluation_map.html", "fees.csv",
+        "record_findings.csv"]  # the web map exported from the tab goes beside the run's files
+    assert evaluation["webmap"]["ok"] and Path(evaluation["webmap"]["path"]).stat().st_size > 100_000
+    for name in ("dock_audit", "dock_reach", "dock_isochrones", "dock_evaluation"):
         assert (ARTIFACTS / f"full_{name}.png").exists()
 
 
@@ -260,8 +287,9 @@ def test_chinese_interface_in_qgis(tmp_path):
     run = start_qgis(tmp_path, "locale", lang="zh_CN")
     assert run["returncode"] == 0, run["log"][-3000:]
     got = step(run, "locale_dock")
-    assert got["ok"] and got["tabs"] == ["覆盖审查", "生活圈", "等时圈", "情景分析"]
+    assert got["ok"] and got["tabs"] == ["覆盖审查", "生活圈", "等时圈", "情景分析", "履职评估"]
     assert got["run_button"] == "运行覆盖审查"
+    assert got["evaluation_run_button"] == "运行履职评估"
     assert any(g.startswith("planner-gis 覆盖审查 Audit") for g in got["groups"])
 
 

@@ -1,7 +1,7 @@
 """The planner-gis dock panel.
 
 It collects parameters, runs the Processing algorithms (``planner_gis:audit``,
-``:reach``, ``:isochrones``, ``:webmap``) in the background
+``:reach``, ``:isochrones``, ``:evaluate``, ``:webmap``) in the background
 (:class:`~planner_gis_qgis.runner.BackgroundRun`), shows their stages and
 progress, and adds the results to the project: grouped, named in Chinese and
 English, styled as on the web maps, labelled with unit names, zoomed to. It
@@ -42,16 +42,16 @@ from qgis.PyQt.QtWidgets import (
 
 from . import settings, styles
 from .about import PLUGIN_NAME
-from .dock_tabs import audit_tab, isochrones_tab, reach_tab
+from .dock_tabs import audit_tab, evaluation_tab, isochrones_tab, reach_tab
 from .environment import EnvironmentProblem
 from .i18n import tr
 from .results import ResultGroup, name, zoom_to
 from .runner import BackgroundRun
 from .whatif import WhatIfTab
 
-AUDIT, REACH, ISOCHRONES = "audit", "reach", "isochrones"
+AUDIT, REACH, ISOCHRONES, EVALUATION = "audit", "reach", "isochrones", "evaluation"
 #: the tabs in order (the What-if tab exports the reach map)
-KINDS = (AUDIT, REACH, ISOCHRONES, REACH)
+KINDS = (AUDIT, REACH, ISOCHRONES, REACH, EVALUATION)
 ERROR_STYLE = "color: #b00020"
 
 
@@ -61,7 +61,7 @@ def _layer_id(combo) -> str | None:
 
 
 class PlannerGisDock(QgsDockWidget):
-    """Dock panel: audit, reach and isochrones tabs, outputs, progress, and the environment.
+    """Dock panel: audit, reach, isochrones and evaluation tabs, outputs, progress, and the environment.
 
     Parameters
     ----------
@@ -92,11 +92,13 @@ class PlannerGisDock(QgsDockWidget):
         layout.addLayout(self._environment_bar())
         self.tabs = QTabWidget()
         self.audit, self.reach, self.iso = audit_tab(), reach_tab(), isochrones_tab()
+        self.evaluation = evaluation_tab()
         self.tabs.addTab(self.audit, tr("Audit"))
         self.tabs.addTab(self.reach, tr("Reach"))
         self.tabs.addTab(self.iso, tr("Isochrones"))
         self.whatif = WhatIfTab(iface, self.whatif_command)
         self.tabs.addTab(self.whatif, tr("What-if"))
+        self.tabs.addTab(self.evaluation, tr("Evaluation"))
         self.tabs.setUsesScrollButtons(False)
         layout.addWidget(self.tabs)
         layout.addWidget(self._outputs_box())
@@ -106,6 +108,7 @@ class PlannerGisDock(QgsDockWidget):
         self.audit.run.clicked.connect(self.run_audit)
         self.reach.run.clicked.connect(self.run_reach)
         self.iso.run.clicked.connect(self.run_isochrones)
+        self.evaluation.run.clicked.connect(self.run_evaluation)
         self.restore_inputs()
         self.check_environment()
 
@@ -241,9 +244,24 @@ class PlannerGisDock(QgsDockWidget):
         self.iso.network.setLayer(network)
         self.iso.network_file.setFilePath("")
         self.iso.points.setLayer(entrances)
+        self._demo_evaluation(demo, units)
         zoom_to(self.iface, units)
         self._message(tr("demo data loaded: schematic units, invented registry, synthetic city (not for planning "
                          "decisions)"), Qgis.Info)
+
+    def _demo_evaluation(self, demo: dict, units) -> None:
+        """Fill the Evaluation tab with the demo's synthetic work records (a table), people and ratings."""
+        tab = self.evaluation
+        tab.records.setLayer(None)
+        tab.records_file.setFilePath(demo.get("records", ""))
+        tab.zones.setLayer(units)
+        tab.registry.setFilePath(demo["registry"])
+        tab.rules.setCurrentIndex(0)
+        tab.rules_file.setFilePath("")
+        tab.people.setFilePath(demo.get("people", ""))
+        tab.ratings.setFilePath(demo.get("ratings", ""))
+        tab.year.setValue(int(demo.get("evaluation_year", tab.year.value())))
+        tab.coords.setCurrentIndex(0)
 
     # ------------------------------------------------------------------------ running
     def _new_run_dir(self, kind: str) -> Path:
@@ -265,7 +283,8 @@ class PlannerGisDock(QgsDockWidget):
         self._message(text, Qgis.Critical, 0)
 
     def _set_busy(self, busy: bool) -> None:
-        for button in (self.audit.run, self.reach.run, self.iso.run, self.export_button, self.demo_button):
+        for button in (self.audit.run, self.reach.run, self.iso.run, self.evaluation.run, self.export_button,
+                       self.demo_button):
             button.setEnabled(not busy)
         self.cancel_button.setEnabled(busy)
         if busy:
@@ -463,6 +482,61 @@ class PlannerGisDock(QgsDockWidget):
 
         return self._start("planner_gis:isochrones", params, _loaded)
 
+    # --------------------------------------------------------------------- evaluation
+    def evaluation_parameters(self, run_dir: Path) -> dict:
+        """Processing parameters of planner_gis:evaluate from the Evaluation tab."""
+        tab = self.evaluation
+        return {
+            "RECORDS": _layer_id(tab.records),
+            "RECORDS_FILE": tab.records_file.filePath().strip() or None,
+            "ZONES": _layer_id(tab.zones),
+            "ZONE_ID": tab.zone_id.currentField() or "unit_id",
+            "REGISTRY": tab.registry.filePath().strip(),
+            "RULES": tab.rules.currentIndex(),
+            "RULES_FILE": tab.rules_file.filePath().strip() or None,
+            "YEAR": tab.year.value(),
+            "PEOPLE": tab.people.filePath().strip() or None,
+            "RATINGS": tab.ratings.filePath().strip() or None,
+            "COORDS": tab.coords.currentIndex(),
+            "TOLERANCE": tab.tolerance.value(),
+            "OUTPUT_FOLDER": str(run_dir),
+            "UNITS": None, "RECORDS_OUTPUT": None,
+        }
+
+    def run_evaluation(self) -> BackgroundRun | None:
+        """Run planner_gis:evaluate with the tab's inputs; the results are added to the project."""
+        tab = self.evaluation
+        if self._no_layer(tab.zones):
+            return None
+        if tab.records.currentLayer() is None and not tab.records_file.filePath().strip():
+            self._fail(tr("choose the work records (a point layer or a table) first"))
+            return None
+        if not tab.registry.filePath().strip():
+            self._fail(tr("choose the team registry file (CSV or Excel) first"))
+            return None
+        self.remember_inputs()
+        run_dir = self._new_run_dir(EVALUATION)
+        params = self.evaluation_parameters(run_dir)
+
+        def _loaded(results: dict) -> None:
+            gpkg = run_dir / "evaluation.gpkg"
+            group = ResultGroup(f"planner-gis {name('evaluation')} {params['YEAR']}")
+            self._track(group.add_vector(f"{gpkg}|layername=records", name("records"), styles.style_records))
+            units = self._track(group.add_vector(f"{gpkg}|layername=units",
+                                                 name("evaluation_units", str(params["YEAR"])),
+                                                 styles.style_evaluation_units))
+            self._track(group.add_vector(str(run_dir / "compliance.csv"), name("compliance")))
+            self._track(group.add_vector(str(run_dir / "record_findings.csv"), name("record_findings")))
+            zoom_to(self.iface, units)
+            self.last_outputs[EVALUATION] = {"EVALUATION_UNITS": f"{gpkg}|layername=units",
+                                             "RECORDS": f"{gpkg}|layername=records",
+                                             "COMPLIANCE": f"{gpkg}|layername=compliance"}
+            self.last_run_dir[EVALUATION] = run_dir
+            self._message(tr("evaluation: {summary} (files in {dir})").format(summary=self.last_summary, dir=run_dir),
+                          Qgis.Success)
+
+        return self._start("planner_gis:evaluate", params, _loaded)
+
     def _track(self, layer):
         if layer is not None:
             self.added_layers.append(layer.id())
@@ -485,7 +559,9 @@ class PlannerGisDock(QgsDockWidget):
         run_dir = self.last_run_dir.get(kind, self.last_run_dir[map_kind])
         target = self.webmap_path.filePath().strip() or str(run_dir / f"{kind}_map.html")
         params = {"OUTPUT": target}
-        if kind == AUDIT:
+        if kind == EVALUATION:
+            params.update(outputs, OUTLINE=_layer_id(self.audit.outline))
+        elif kind == AUDIT:
             params.update(UNITS=outputs["UNITS"], FINDINGS=outputs["FINDINGS"], OUTLINE=_layer_id(self.audit.outline))
         else:
             params.update(COVERAGE=outputs["COVERAGE"], UNDERSERVED=outputs["UNDERSERVED"],
@@ -501,8 +577,9 @@ class PlannerGisDock(QgsDockWidget):
             self._fail(tr("run the reach first: the web map shows the isochrones over its coverage"))
             return None
         if kind not in self.last_outputs:
-            self._fail(tr("run the audit first: the web map shows its results") if kind == AUDIT
-                       else tr("run the reach first: the web map shows its results"))
+            first = {AUDIT: tr("run the audit first: the web map shows its results"),
+                     EVALUATION: tr("run the evaluation first: the web map shows its results")}
+            self._fail(first.get(kind, tr("run the reach first: the web map shows its results")))
             return None
         params = self.webmap_parameters(kind)
 
@@ -517,8 +594,9 @@ class PlannerGisDock(QgsDockWidget):
     # -------------------------------------------------------------------- remembering
     _LAYER_COMBOS = ("audit.zones", "audit.outline", "reach.network", "reach.facilities", "reach.entrances",
                      "reach.population_raster", "reach.population_points", "reach.zones", "iso.network",
-                     "iso.points")
-    _TEXTS = ("audit.registry", "reach.network_file", "iso.network_file", "output_dir")
+                     "iso.points", "evaluation.records", "evaluation.zones")
+    _TEXTS = ("audit.registry", "reach.network_file", "iso.network_file", "output_dir", "evaluation.records_file",
+              "evaluation.registry", "evaluation.rules_file", "evaluation.people", "evaluation.ratings")
 
     def _widget(self, path: str):
         obj = self
@@ -536,6 +614,8 @@ class PlannerGisDock(QgsDockWidget):
         settings.remember("audit.date", self.audit.date.date().toString("yyyy-MM-dd"))
         settings.remember("iso.thresholds", self.iso.thresholds.text())
         settings.remember("reach/category", self.reach.category.currentText())
+        settings.remember("evaluation.year", self.evaluation.year.value())
+        settings.remember("evaluation.rules", self.evaluation.rules.currentIndex())
 
     def restore_inputs(self) -> None:
         """Put back the inputs of the last session (layers that are in the project)."""
@@ -552,6 +632,12 @@ class PlannerGisDock(QgsDockWidget):
         if date.isValid():
             self.audit.date.setDate(date)
         self.iso.thresholds.setText(str(settings.recall("iso.thresholds", "") or "") or self.iso.thresholds.text())
+        year = str(settings.recall("evaluation.year", "") or "")
+        if year.isdigit():
+            self.evaluation.year.setValue(int(year))
+        rules = str(settings.recall("evaluation.rules", "") or "")
+        if rules.isdigit() and int(rules) < self.evaluation.rules.count():
+            self.evaluation.rules.setCurrentIndex(int(rules))
 
 
 __all__ = ["PlannerGisDock", "EnvironmentProblem"]

@@ -16,9 +16,11 @@ from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QDoubleSpinBox,
     QFormLayout,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QWidget,
 )
 
@@ -218,4 +220,50 @@ def isochrones_tab() -> Tab:
                                  "5/10/15-minute living circles of GB 50180-2018"))
     tab.run = tab.row(None, QPushButton(tr("Run isochrones")))
     tab.run.setObjectName("planner_gis_run_isochrones")
+    return tab
+
+
+#: The built-in rule sets offered by the Evaluation tab (ids of ``planner-gis evaluate --rules``).
+RULE_SETS = (("liaocheng", "聊城 Liaocheng"), ("chongqing", "重庆 Chongqing"), ("guangxi", "广西 Guangxi"),
+             ("hunan", "湖南 Hunan"), ("beijing", "北京 Beijing"))
+
+
+def table_widget(tooltip: str) -> QgsFileWidget:
+    """A file chooser for a CSV or Excel table."""
+    widget = QgsFileWidget()
+    widget.setFilter(tr("Tables") + " (*.csv *.xlsx *.xls);;" + tr("All files") + " (*.*)")
+    widget.setToolTip(tooltip)
+    return widget
+
+
+def evaluation_tab() -> Tab:
+    """Records (layer or table), units, registry, rules (built-in or file), year, people, ratings, coordinates."""
+    tab = Tab()
+    tab.records = tab.row(tr("Work records layer"), layer_combo(QgsMapLayerProxyModel.PointLayer, allow_empty=True))
+    tab.records_file = tab.row(tr("... or records table"), table_widget(
+        tr("CSV or Excel: record_id, team_id, date, kind, lon, lat (Chinese headers and kinds are recognised)")))
+    tab.zones = tab.row(tr("Units layer"), layer_combo(QgsMapLayerProxyModel.PolygonLayer))
+    tab.zone_id = tab.row(tr("Unit id field"), field_combo(tab.zones, ("unit_id", "单元编码", "code")))
+    tab.registry = tab.row(tr("Team registry"), table_widget(
+        tr("CSV or Excel: team_id, unit_id, role, start_date, end_date; annual_fee for the fee rules")))
+    tab.rules = tab.row(tr("Rules"), QComboBox())
+    for rule_id, label in RULE_SETS:
+        tab.rules.addItem(label, rule_id)
+    tab.rules_file = tab.row(tr("... or rules file"), QgsFileWidget())
+    tab.rules_file.setFilter(tr("Rules") + " (*.toml);;" + tr("All files") + " (*.*)")
+    tab.rules_file.setToolTip(tr("Your city's rules: a copy of a built-in rules file with your numbers"))
+    tab.year = tab.row(tr("Year"), QSpinBox())
+    tab.year.setRange(1900, 2200)
+    tab.year.setValue(QDate.currentDate().year() - 1)
+    tab.people = tab.row(tr("Team members"), table_widget(tr("person_id, team_id, profession, title (Chongqing)")))
+    tab.ratings = tab.row(tr("Ratings"), table_widget(
+        tr("person_id, year, satisfaction, previous_points, special_points (Chongqing, Beijing)")))
+    tab.coords = tab.row(tr("Coordinates of the records"), QComboBox())
+    tab.coords.addItems(["WGS84 / CGCS2000", "GCJ-02 (Amap, Tencent)", "BD-09 (Baidu)"])
+    tab.tolerance = tab.row(tr("Tolerance outside the unit"), QDoubleSpinBox())
+    tab.tolerance.setRange(0.0, 10000.0)
+    tab.tolerance.setValue(100.0)
+    tab.tolerance.setSuffix(" m")
+    tab.run = tab.row(None, QPushButton(tr("Run evaluation")))
+    tab.run.setObjectName("planner_gis_run_evaluation")
     return tab

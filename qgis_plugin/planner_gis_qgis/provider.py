@@ -11,7 +11,7 @@ from .i18n import tr
 
 
 class PlannerGisProvider(QgsProcessingProvider):
-    """Processing provider ``planner_gis`` with audit, reach, isochrones, suggest and webmap.
+    """Processing provider ``planner_gis`` with audit, reach, isochrones, suggest, evaluate and webmap.
 
     Its setting *Python with planner-gis* (Settings > Options > Processing >
     Providers > planner-gis) names the Python executable or venv folder in
@@ -56,10 +56,12 @@ class PlannerGisProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:  # noqa: N802
         from .algorithms.audit import AuditAlgorithm
+        from .algorithms.evaluate import EvaluateAlgorithm
         from .algorithms.isochrones import IsochronesAlgorithm
         from .algorithms.reach import ReachAlgorithm
         from .algorithms.suggest import SuggestAlgorithm
         from .algorithms.webmap import WebMapAlgorithm
 
-        for alg in (AuditAlgorithm(), ReachAlgorithm(), IsochronesAlgorithm(), SuggestAlgorithm(), WebMapAlgorithm()):
+        for alg in (AuditAlgorithm(), ReachAlgorithm(), IsochronesAlgorithm(), SuggestAlgorithm(), EvaluateAlgorithm(),
+                    WebMapAlgorithm()):
             self.addAlgorithm(alg)

@@ -33,6 +33,11 @@ NAMES = {
     "facilities": ("设施", "Facilities"),
     "entrances": ("公园出入口", "Park entrances"),
     "population": ("人口", "Population"),
+    "evaluation": ("履职评估", "Evaluation"),
+    "evaluation_units": ("单元评估", "Units by compliance"),
+    "records": ("工作记录", "Work records"),
+    "compliance": ("规则结果", "Rule results"),
+    "record_findings": ("记录问题", "Record findings"),
 }
 
 

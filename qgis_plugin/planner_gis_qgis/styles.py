@@ -96,6 +96,27 @@ def style_findings(layer: QgsVectorLayer, styles: dict | None = None) -> None:
         categorize(layer, "kind", styles["findings"])
 
 
+def style_evaluation_units(layer: QgsVectorLayer, styles: dict | None = None) -> None:
+    """Evaluation units by compliance (every rule passed, some failed, none passed, not evaluated)."""
+    styles = map_styles() if styles is None else styles
+    classes = (styles.get("evaluation") or {}).get("compliance")
+    if classes:
+        categorize(layer, "compliance", classes)
+    label_units(layer)
+
+
+def style_records(layer: QgsVectorLayer, styles: dict | None = None) -> None:
+    """Work records: counted ones in one colour, those no rule counts (by finding) in the warning colour."""
+    styles = map_styles() if styles is None else styles
+    evaluation = styles.get("evaluation") or {}
+    palette = evaluation.get("team_palette") or ["#1f78b4"]
+    warn = (evaluation.get("not_counted") or {}).get("color", "#e41a1c")
+    entries = {"": {"color": palette[0], "label_en": "counted", "label_zh": "已计入"}}
+    for kind, zh in (("outside_unit", "单元外"), ("outside_contract", "合同期外"), ("unknown_team", "未知团队")):
+        entries[kind] = {"color": warn, "label_en": kind, "label_zh": zh}
+    categorize(layer, "finding", entries)
+
+
 def style_coverage(layer: QgsVectorLayer, category: str | None = None, styles: dict | None = None) -> None:
     """Reach coverage graduated by share; with ``category`` only that category (or tier) is shown."""
     styles = map_styles() if styles is None else styles

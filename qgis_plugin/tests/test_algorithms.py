@@ -231,6 +231,73 @@ def test_algorithms_run_in_background_threads(provider):
 
 
 
+@pytest.fixture(scope="module")
+def records_layer(town):
+    """T1 (unit A, 2026) visits A in January, February and March, and once 500 m north of it."""
+    from conftest import X0, Y0, write_layer
+
+    rows = [(f"POINT({X0 + 500} {Y0})", ["R1", "T1", "2026-01-10", "走访"]),
+            (f"POINT({X0 + 300} {Y0 + 50})", ["R2", "T1", "2026/2/10", "visit"]),
+            (f"POINT({X0 + 800} {Y0 - 150})", ["R3", "T1", "2026年3月10日", "visit"]),  # 50 m outside A: counted
+            (f"POINT({X0 + 500} {Y0 + 600})", ["R4", "T1", "2026-04-10", "visit"]),  # 500 m outside: not counted
+            (f"POINT({X0 + 500} {Y0})", ["R5", "T9", "2026-04-11", "visit"])]  # no such team
+    return write_layer(town["dir"] / "records.gpkg", "point",
+                       [("record_id", "string"), ("team_id", "string"), ("date", "string"), ("kind", "string")], rows)
+
+
+def test_evaluate_hand_checked_and_equal_to_the_library(town, records_layer, provider, tmp_path):
+    import processing
+
+    result = processing.run("planner_gis:evaluate", {
+        "RECORDS": records_layer, "ZONES": town["zones"], "REGISTRY": town["registry"], "RULES": 0, "YEAR": 2026,
+        "UNITS": str(tmp_path / "units.gpkg"), "RECORDS_OUTPUT": str(tmp_path / "records.gpkg"),
+        "COMPLIANCE": str(tmp_path / "compliance.csv"), "FEES": str(tmp_path / "fees.csv")})
+    units = {u["unit_id"]: u for u in features(result["UNITS"])}
+    # T1 serves A from 2026-01-01: three months with a visit of 12, three service days of 30
+    assert (units["A"]["visits"], units["A"]["service_days"], units["A"]["LC-visits"]) == (3, 3, "failed")
+    assert units["A"]["compliance"] == "partial" and units["B"]["compliance"] == "not_evaluated"
+    recs = {r["record_id"]: r for r in features(result["RECORDS_OUTPUT"])}
+    assert (recs["R3"]["unit_id"], recs["R3"]["finding"]) == ("A", "")
+    assert recs["R3"]["distance_m"] == pytest.approx(50.0, abs=0.1)
+    assert recs["R4"]["finding"] == "outside_unit" and recs["R5"]["finding"] == "unknown_team"
+    assert result["FINDINGS_COUNT"] == 2 and result["FAILED"] == 3
+    lib = library("""
+from planner_gis.evaluation import evaluate
+r = evaluate(records, registry, zones, "liaocheng", 2026)
+result = r.compliance.astype(str).to_dict("records")
+""", records=records_layer, registry=town["registry"], zones=town["zones"])
+    got = (tmp_path / "compliance.csv").read_text(encoding="utf-8").splitlines()
+    assert len(got) == len(lib) + 1 and all(row["message"] in "\n".join(got) for row in lib)
+    assert (tmp_path / "fees.csv").read_text(encoding="utf-8").startswith(
+        "team_id,unit_id,year,annual_fee,deduction_share,deduction")
+
+
+def test_evaluate_needs_exactly_one_records_input(town, records_layer, provider, tmp_path):
+    import processing
+
+    with pytest.raises(QgsProcessingException, match="either a point layer of work records or a records table"):
+        processing.run("planner_gis:evaluate", {"ZONES": town["zones"], "REGISTRY": town["registry"],
+                                                "YEAR": 2026, "UNITS": "TEMPORARY_OUTPUT"})
+    bad = tmp_path / "records.csv"
+    bad.write_text("record_id,team_id,date,kind,lon,lat\nR1,T1,2026-13-01,visit,117.0,39.7\n", encoding="utf-8")
+    with pytest.raises(QgsProcessingException) as err:
+        processing.run("planner_gis:evaluate", {"RECORDS_FILE": str(bad), "ZONES": town["zones"],
+                                                "REGISTRY": town["registry"], "YEAR": 2026})
+    assert str(err.value) == (f"{bad}, row 2: date '2026-13-01' is not a date. Fix: write dates as 2025-03-05, "
+                              "2025/3/5 or 2025年3月5日")
+
+
+def test_webmap_of_an_evaluation(town, records_layer, provider, tmp_path):
+    import processing
+
+    run = processing.run("planner_gis:evaluate", {
+        "RECORDS": records_layer, "ZONES": town["zones"], "REGISTRY": town["registry"], "YEAR": 2026,
+        "UNITS": str(tmp_path / "units.gpkg"), "RECORDS_OUTPUT": str(tmp_path / "records.gpkg")})
+    target = tmp_path / "map.html"
+    processing.run("planner_gis:webmap", {"EVALUATION_UNITS": run["UNITS"], "RECORDS": run["RECORDS_OUTPUT"],
+                                          "RULE": "LC-visits", "OUTPUT": str(target)})
+    html = target.read_text(encoding="utf-8")
+    assert "西街道" in html and "LC-visits" in html and "pgRadius" in html
 def test_suggest_sites_hand_checked_and_equal_to_the_library(town, provider):
     import processing
 

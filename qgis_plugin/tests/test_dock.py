@@ -223,3 +223,37 @@ result = dict(zip(ch["unit_id"], ch["change"]))
     QTest.mouseClick(dock.whatif.stop_button, Qt.LeftButton)
     assert dock.whatif.session.process is None and process is not None
     assert dock.whatif.start_button.isEnabled() and not dock.whatif.tool_button.isChecked()
+
+
+def test_evaluation_tab_on_the_demo_and_its_web_map(dock):
+    QTest.mouseClick(dock.demo_button, Qt.LeftButton)
+    demo = demo_paths()
+    assert dock.evaluation.records_file.filePath() == demo["records"]
+    assert dock.evaluation.year.value() == demo["evaluation_year"]
+    assert dock.evaluation.rules.currentData() == "liaocheng"
+    dock.tabs.setCurrentIndex(4)
+    before = set(QgsProject.instance().mapLayers())
+    QTest.mouseClick(dock.evaluation.run, Qt.LeftButton)
+    wait_run(dock)
+    assert dock.run.ok, dock.run.error
+    added = layers_added_since(before)
+    units = next(layer for name, layer in added.items() if "Units by compliance" in name)
+    assert "单元评估" in units.name() and isinstance(units.renderer(), QgsCategorizedSymbolRenderer)
+    assert {c.value() for c in units.renderer().categories()} >= {"passed", "partial", "failed"}
+    records = next(layer for name, layer in added.items() if "Work records" in name)
+    assert records.featureCount() == 1460
+    assert any("Rule results" in name for name in added)
+    assert "2025, liaocheng rules:" in dock.status.text()
+    QTest.mouseClick(dock.export_button, Qt.LeftButton)
+    wait_run(dock)
+    assert dock.run.ok, dock.run.error
+    assert dock.last_webmap.endswith("evaluation_map.html")
+    html = open(dock.last_webmap, encoding="utf-8").read()
+    assert "LC-visits" in html and "leaflet" in html.lower()
+
+
+def test_evaluation_needs_records(dock):
+    QTest.mouseClick(dock.demo_button, Qt.LeftButton)
+    dock.evaluation.records_file.setFilePath("")
+    assert dock.run_evaluation() is None
+    assert "choose the work records" in dock.status.text()

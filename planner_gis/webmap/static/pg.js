@@ -29,6 +29,9 @@ function pgDecode(items, scale) {
 function pgLayer(store, texts, spec, options, onEach) {
   var opts = Object.assign({}, options);
   opts.style = function (f) { return spec.S[spec.s[f.pgIndex]]; };
+  if (opts.pgRadius) {  // points as circle markers (styled like polygons), not marker images
+    opts.pointToLayer = function (f, latlng) { return L.circleMarker(latlng, {radius: opts.pgRadius}); };
+  }
   var layer;
   opts.onEachFeature = function (feature, sub) {
     if (onEach) { onEach(feature, sub); }

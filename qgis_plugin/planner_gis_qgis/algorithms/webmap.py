@@ -1,4 +1,4 @@
-"""``planner_gis:webmap``: a self-contained HTML web map of audit or reach results (``planner-gis webmap``)."""
+"""``planner_gis:webmap``: an HTML web map of audit, reach or evaluation results (``planner-gis webmap``)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ from .inputs import export_source, vector_argument
 #: Layers of each kind of map, as the command reads them from one GeoPackage.
 AUDIT_LAYERS = {"UNITS": "units", "FINDINGS": "findings"}
 REACH_LAYERS = {"COVERAGE": "coverage", "UNDERSERVED": "underserved", "ISOCHRONES": "isochrones"}
+EVALUATION_LAYERS = {"EVALUATION_UNITS": "units", "RECORDS": "records", "COMPLIANCE": "compliance"}
 
 
 class WebMapAlgorithm(CliAlgorithm):
-    """Runs ``planner-gis webmap audit|reach`` on the layers given."""
+    """Runs ``planner-gis webmap audit|reach|evaluation`` on the layers given."""
 
     COMMAND = "webmap"
     UNITS = "UNITS"
@@ -31,6 +32,10 @@ class WebMapAlgorithm(CliAlgorithm):
     UNDERSERVED = "UNDERSERVED"
     ISOCHRONES = "ISOCHRONES"
     CATEGORY = "CATEGORY"
+    EVALUATION_UNITS = "EVALUATION_UNITS"
+    RECORDS = "RECORDS"
+    COMPLIANCE = "COMPLIANCE"
+    RULE = "RULE"
     OUTLINE = "OUTLINE"
     TITLE = "TITLE"
     TILES = "TILES"
@@ -50,8 +55,10 @@ class WebMapAlgorithm(CliAlgorithm):
             "Writes one self-contained HTML page (Leaflet inlined, works offline) of either\n"
             "- an audit: give the 'Units with status' layer of planner_gis:audit (and its findings), or\n"
             "- a reach analysis: give the 'Coverage' layer of planner_gis:reach (one row per unit and category), "
-            "optionally the underserved areas and isochrones.\n\n"
-            "Give exactly one of the two. No basemap is used unless you give a tile URL template (e.g. an "
+            "optionally the underserved areas and isochrones, or\n"
+            "- an evaluation: give the 'Units by compliance' layer of planner_gis:evaluate (and its records and "
+            "rule results).\n\n"
+            "Give exactly one of the three. No basemap is used unless you give a tile URL template (e.g. an "
             "intranet or Tianditu server). Maps published in China need a map review number (审图号).\n\n"
             "The work is done by the planner-gis command (planner-gis webmap) in its own Python environment.")
 
@@ -69,6 +76,14 @@ class WebMapAlgorithm(CliAlgorithm):
             self.ISOCHRONES, self.tr("Reach: isochrones"), poly, optional=True))
         self.addParameter(QgsProcessingParameterString(
             self.CATEGORY, self.tr("Reach: category (or tier in minutes) shown first"), optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.EVALUATION_UNITS, self.tr("Evaluation: units by compliance"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.RECORDS, self.tr("Evaluation: records"), [QgsProcessing.TypeVectorPoint], optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.COMPLIANCE, self.tr("Evaluation: rule results"), [QgsProcessing.TypeVector], optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.RULE, self.tr("Evaluation: rule shown first (default: all rules)"), optional=True))
         self.addParameter(QgsProcessingParameterFeatureSource(
             self.OUTLINE, self.tr("District outline"), poly, optional=True))
         self.addParameter(QgsProcessingParameterString(self.TITLE, self.tr("Title"), optional=True))
@@ -97,14 +112,17 @@ class WebMapAlgorithm(CliAlgorithm):
         return path
 
     def arguments(self, parameters, context, feedback, work: Path) -> list:
-        audit = parameters.get(self.UNITS) not in (None, "")
-        reach = parameters.get(self.COVERAGE) not in (None, "")
-        if audit == reach:
+        kinds = (("audit", self.UNITS), ("reach", self.COVERAGE), ("evaluation", self.EVALUATION_UNITS))
+        given = [kind for kind, name in kinds if parameters.get(name) not in (None, "")]
+        if len(given) != 1:
             raise QgsProcessingException(self.tr(
-                "give either the audit units layer or the reach coverage layer. Fix: set exactly one of UNITS "
-                "(an audit map) and COVERAGE (a reach map)"))
-        layers = AUDIT_LAYERS if audit else REACH_LAYERS
-        args = ["audit" if audit else "reach", str(self._layers_file(parameters, context, feedback, work, layers))]
+                "give one of the audit units layer, the reach coverage layer or the evaluation units layer. Fix: "
+                "set exactly one of UNITS (an audit map), COVERAGE (a reach map) and EVALUATION_UNITS (an "
+                "evaluation map)"))
+        kind = given[0]
+        reach = kind == "reach"
+        layers = {"audit": AUDIT_LAYERS, "reach": REACH_LAYERS, "evaluation": EVALUATION_LAYERS}[kind]
+        args = [kind, str(self._layers_file(parameters, context, feedback, work, layers))]
         self.out_dir(work).mkdir()
         args += ["--out", str(self.out_dir(work) / "map.html"),
                  "--simplify", repr(self.parameterAsDouble(parameters, self.SIMPLIFY, context))]
@@ -118,6 +136,9 @@ class WebMapAlgorithm(CliAlgorithm):
         category = self.parameterAsString(parameters, self.CATEGORY, context)
         if reach and category:
             args.append(f"--category={category}")
+        rule = self.parameterAsString(parameters, self.RULE, context)
+        if kind == "evaluation" and rule:
+            args.append(f"--rule={rule}")
         return args
 
     def collect(self, parameters, context, feedback, work: Path, result) -> dict:

@@ -116,6 +116,102 @@ The work is done by the planner-gis command (planner-gis audit) in its own Pytho
       <translation>无法读取结果 {uri}</translation>
     </message>
     <message>
+      <source>Evaluate planner work records</source>
+      <translation>责任规划师履职评估</translation>
+    </message>
+    <message>
+      <source>Places each work record (visit, survey, meeting, review ... or 走访, 调研, 座谈, 审查 ...) in the unit its team served on that day, within a tolerance, and applies a city's rules for the year: Liaocheng (a visit every month, 30 service days, fee cut in proportion), Chongqing (service points, stars, planner + architect + engineer), Guangxi (at most 3 townships, 7 service days), Hunan (one planner per township), Beijing (annual report, rating of the authority, satisfaction, one-year contracts), or your own rules file (TOML).
+
+Records: a point layer, or a CSV/Excel table with record_id, team_id, date, kind and lon, lat (phone apps often record GCJ-02: choose it, or give a coords column per record). The registry may carry annual_fee for the fee rules; Chongqing's rules need the people table (person_id, team_id, profession, title) and the ratings (person_id, year, satisfaction, previous_points, special_points).
+
+Outputs: the units with their compliance and pass/fail per rule, the records with their unit and finding (outside_unit, outside_contract, unknown_team, no_location), the rule results, fees and points as CSV.
+
+The work is done by the planner-gis command (planner-gis evaluate) in its own Python environment.</source>
+      <translation>将每条工作记录（走访、调研、座谈、审查……，也可写 visit、survey、meeting、review）落到其团队当天负责、且在容差范围内包含该点的单元，再按城市规则评估全年履职：聊城（每月走访、全年30天服务、按比例扣减服务费）、重庆（服务积分、星级、规划师+建筑师+工程师）、广西（每个团队最多3个乡镇、7天服务）、湖南（一乡一师）、北京（年度述职报告、对主管部门的评价、满意度、一年一聘），或您自己的规则文件（TOML）。
+
+工作记录：点图层，或含 record_id、team_id、date、kind 及 lon、lat 的 CSV/Excel 表（手机应用常用 GCJ-02 坐标：请选择该坐标系，或逐条给出 coords 列）。名册可含 annual_fee（年度服务费）供扣费规则使用；重庆规则需要人员表（person_id、team_id、profession、title）和评价表（person_id、year、satisfaction、previous_points、special_points）。
+
+输出：各单元的评估结果及各规则是否达标、每条记录所在单元及问题（outside_unit、outside_contract、unknown_team、no_location）、规则结果、扣费和积分（CSV）。
+
+计算由 planner-gis 命令（planner-gis evaluate）在其独立的 Python 环境中完成。</translation>
+    </message>
+    <message>
+      <source>Work records: point layer</source>
+      <translation>工作记录：点图层</translation>
+    </message>
+    <message>
+      <source>... or records table (CSV or Excel with lon, lat)</source>
+      <translation>……或工作记录表（含经纬度的 CSV 或 Excel）</translation>
+    </message>
+    <message>
+      <source>Rules</source>
+      <translation>评估规则</translation>
+    </message>
+    <message>
+      <source>... or your own rules file (TOML; replaces the rules above)</source>
+      <translation>……或自定义规则文件（TOML；替代上面的规则）</translation>
+    </message>
+    <message>
+      <source>Year evaluated</source>
+      <translation>评估年度</translation>
+    </message>
+    <message>
+      <source>Team members (CSV or Excel: person_id, team_id, profession, title)</source>
+      <translation>团队成员（CSV 或 Excel：person_id、team_id、profession、title）</translation>
+    </message>
+    <message>
+      <source>Ratings (CSV or Excel: person_id, year, satisfaction, previous_points, special_points)</source>
+      <translation>年度评价（CSV 或 Excel：person_id、year、satisfaction、previous_points、special_points）</translation>
+    </message>
+    <message>
+      <source>Coordinates of the records</source>
+      <translation>工作记录的坐标系</translation>
+    </message>
+    <message>
+      <source>A record this far outside its unit still counts (m)</source>
+      <translation>记录在单元外此距离内仍计入（米）</translation>
+    </message>
+    <message>
+      <source>CRS of x, y columns of the records table</source>
+      <translation>工作记录表 x、y 列的坐标参照系</translation>
+    </message>
+    <message>
+      <source>Units by compliance</source>
+      <translation>单元评估结果</translation>
+    </message>
+    <message>
+      <source>Records with their unit and finding</source>
+      <translation>工作记录（含所在单元与问题）</translation>
+    </message>
+    <message>
+      <source>Rule results (CSV)</source>
+      <translation>规则结果（CSV）</translation>
+    </message>
+    <message>
+      <source>Record findings (CSV)</source>
+      <translation>记录问题（CSV）</translation>
+    </message>
+    <message>
+      <source>Fee deductions (CSV)</source>
+      <translation>服务费扣减（CSV）</translation>
+    </message>
+    <message>
+      <source>Service points (CSV)</source>
+      <translation>服务积分（CSV）</translation>
+    </message>
+    <message>
+      <source>Number of failed rule results</source>
+      <translation>未达标的规则结果数</translation>
+    </message>
+    <message>
+      <source>Number of record findings</source>
+      <translation>记录问题数</translation>
+    </message>
+    <message>
+      <source>give either a point layer of work records or a records table. Fix: set exactly one of RECORDS and RECORDS_FILE</source>
+      <translation>请给出工作记录点图层或工作记录表之一。修正：RECORDS 与 RECORDS_FILE 只设置其中一个</translation>
+    </message>
+    <message>
       <source>cannot write the temporary file {path}: {error}</source>
       <translation>无法写入临时文件 {path}：{error}</translation>
     </message>
@@ -370,16 +466,18 @@ The work is done by the planner-gis command (planner-gis suggest) in its own Pyt
     <message>
       <source>Writes one self-contained HTML page (Leaflet inlined, works offline) of either
 - an audit: give the 'Units with status' layer of planner_gis:audit (and its findings), or
-- a reach analysis: give the 'Coverage' layer of planner_gis:reach (one row per unit and category), optionally the underserved areas and isochrones.
+- a reach analysis: give the 'Coverage' layer of planner_gis:reach (one row per unit and category), optionally the underserved areas and isochrones, or
+- an evaluation: give the 'Units by compliance' layer of planner_gis:evaluate (and its records and rule results).
 
-Give exactly one of the two. No basemap is used unless you give a tile URL template (e.g. an intranet or Tianditu server). Maps published in China need a map review number (审图号).
+Give exactly one of the three. No basemap is used unless you give a tile URL template (e.g. an intranet or Tianditu server). Maps published in China need a map review number (审图号).
 
 The work is done by the planner-gis command (planner-gis webmap) in its own Python environment.</source>
-      <translation>生成一个独立的 HTML 网页（内嵌 Leaflet，可离线使用），内容为以下之一：
-- 覆盖审查：提供 planner_gis:audit 的“单元状态”图层（及其审查发现），或
-- 可达性分析：提供 planner_gis:reach 的“覆盖率”图层（每个单元和类别一行），可另加服务不足区域和等时圈。
+      <translation>生成一个独立的 HTML 网页地图（内嵌 Leaflet，可离线打开），内容为以下之一：
+- 覆盖审查：给出 planner_gis:audit 的“单元状态”图层（及其审查发现）；
+- 生活圈可达性：给出 planner_gis:reach 的“覆盖率”图层（每个单元和类别一行），可选服务不足区域和等时圈；
+- 履职评估：给出 planner_gis:evaluate 的“单元评估结果”图层（及其工作记录和规则结果）。
 
-二者只能选其一。除非提供瓦片地址模板（如内网或天地图服务），否则不使用底图。在中国公开发布的地图需要审图号。
+三者只能给出其一。除非提供瓦片地址模板（如内网或天地图服务），否则不加载底图。在中国公开发布的地图须取得审图号。
 
 计算由 planner-gis 命令（planner-gis webmap）在其独立的 Python 环境中完成。</translation>
     </message>
@@ -406,6 +504,22 @@ The work is done by the planner-gis command (planner-gis webmap) in its own Pyth
     <message>
       <source>Reach: category (or tier in minutes) shown first</source>
       <translation>可达性：首先显示的类别（或分钟层级）</translation>
+    </message>
+    <message>
+      <source>Evaluation: units by compliance</source>
+      <translation>履职评估：单元评估结果</translation>
+    </message>
+    <message>
+      <source>Evaluation: records</source>
+      <translation>履职评估：工作记录</translation>
+    </message>
+    <message>
+      <source>Evaluation: rule results</source>
+      <translation>履职评估：规则结果</translation>
+    </message>
+    <message>
+      <source>Evaluation: rule shown first (default: all rules)</source>
+      <translation>履职评估：首先显示的规则（默认：全部规则）</translation>
     </message>
     <message>
       <source>District outline</source>
@@ -436,8 +550,8 @@ The work is done by the planner-gis command (planner-gis webmap) in its own Pyth
       <translation>网页地图</translation>
     </message>
     <message>
-      <source>give either the audit units layer or the reach coverage layer. Fix: set exactly one of UNITS (an audit map) and COVERAGE (a reach map)</source>
-      <translation>请提供审查单元图层或可达性覆盖率图层之一。解决：UNITS（审查地图）和 COVERAGE（可达性地图）只设置一个</translation>
+      <source>give one of the audit units layer, the reach coverage layer or the evaluation units layer. Fix: set exactly one of UNITS (an audit map), COVERAGE (a reach map) and EVALUATION_UNITS (an evaluation map)</source>
+      <translation>请给出覆盖审查单元图层、生活圈覆盖率图层或履职评估单元图层之一。修正：UNITS（审查地图）、COVERAGE（生活圈地图）与 EVALUATION_UNITS（评估地图）只设置其中一个</translation>
     </message>
     <message>
       <source>Audit</source>
@@ -450,6 +564,10 @@ The work is done by the planner-gis command (planner-gis webmap) in its own Pyth
     <message>
       <source>What-if</source>
       <translation>情景分析</translation>
+    </message>
+    <message>
+      <source>Evaluation</source>
+      <translation>履职评估</translation>
     </message>
     <message>
       <source>checking the planner-gis environment ...</source>
@@ -548,12 +666,24 @@ The work is done by the planner-gis command (planner-gis webmap) in its own Pyth
       <translation>等时圈：{summary}（文件在 {dir}）</translation>
     </message>
     <message>
+      <source>choose the work records (a point layer or a table) first</source>
+      <translation>请先选择工作记录（点图层或表格）</translation>
+    </message>
+    <message>
+      <source>evaluation: {summary} (files in {dir})</source>
+      <translation>履职评估：{summary}（文件位于 {dir}）</translation>
+    </message>
+    <message>
       <source>run the reach first: the web map shows the isochrones over its coverage</source>
       <translation>请先运行生活圈分析：网页地图在其覆盖率之上显示等时圈</translation>
     </message>
     <message>
       <source>run the audit first: the web map shows its results</source>
       <translation>请先运行覆盖审查：网页地图显示其结果</translation>
+    </message>
+    <message>
+      <source>run the evaluation first: the web map shows its results</source>
+      <translation>请先运行履职评估：网页地图显示其结果</translation>
     </message>
     <message>
       <source>run the reach first: the web map shows its results</source>
@@ -698,6 +828,58 @@ The work is done by the planner-gis command (planner-gis webmap) in its own Pyth
     <message>
       <source>Run isochrones</source>
       <translation>运行等时圈</translation>
+    </message>
+    <message>
+      <source>Work records layer</source>
+      <translation>工作记录图层</translation>
+    </message>
+    <message>
+      <source>... or records table</source>
+      <translation>……或工作记录表</translation>
+    </message>
+    <message>
+      <source>CSV or Excel: record_id, team_id, date, kind, lon, lat (Chinese headers and kinds are recognised)</source>
+      <translation>CSV 或 Excel：record_id、team_id、date、kind、lon、lat（可识别中文表头和中文工作类型）</translation>
+    </message>
+    <message>
+      <source>CSV or Excel: team_id, unit_id, role, start_date, end_date; annual_fee for the fee rules</source>
+      <translation>CSV 或 Excel：team_id、unit_id、role、start_date、end_date；扣费规则需 annual_fee（年度服务费）</translation>
+    </message>
+    <message>
+      <source>... or rules file</source>
+      <translation>……或规则文件</translation>
+    </message>
+    <message>
+      <source>Your city's rules: a copy of a built-in rules file with your numbers</source>
+      <translation>本市规则：复制一个内置规则文件并改为本市的数值</translation>
+    </message>
+    <message>
+      <source>Year</source>
+      <translation>年度</translation>
+    </message>
+    <message>
+      <source>Team members</source>
+      <translation>团队成员</translation>
+    </message>
+    <message>
+      <source>person_id, team_id, profession, title (Chongqing)</source>
+      <translation>person_id、team_id、profession、title（重庆）</translation>
+    </message>
+    <message>
+      <source>Ratings</source>
+      <translation>年度评价</translation>
+    </message>
+    <message>
+      <source>person_id, year, satisfaction, previous_points, special_points (Chongqing, Beijing)</source>
+      <translation>person_id、year、satisfaction、previous_points、special_points（重庆、北京）</translation>
+    </message>
+    <message>
+      <source>Tolerance outside the unit</source>
+      <translation>单元外容差</translation>
+    </message>
+    <message>
+      <source>Run evaluation</source>
+      <translation>运行履职评估</translation>
     </message>
     <message>
       <source>planner-gis: Python environment</source>

@@ -1,7 +1,7 @@
 """Benchmark of ``planner-gis batch reach`` on a synthetic country (planner_gis.batch on dask.distributed).
 
 Real national inputs do not exist offline, so :func:`make_country` builds
-them: 300 cities (seeded), 40,000 units in all (per city 40 to 400, drawn from
+them: 300 cities (seeded), 40,000 units in all (per city 35 to 348, drawn from
 a lognormal and rescaled to the total), each city a square grid of walking
 streets every 100 m sized to its units (1-3 km), a resident point per 100 m
 cell (0-200 residents), kindergartens, schools and parks at random (one per
@@ -51,7 +51,7 @@ OPTIONS = ["--category-column", "kind", "--population-column", "pop", "--zone-id
 
 
 def units_per_city(cities: int, units: int, seed: int = 0) -> np.ndarray:
-    """Units of each city: lognormal sizes between 40 and 400, summing to ``units``."""
+    """Units of each city: lognormal sizes (35 to 348 for the default country), summing to ``units``."""
     rng = np.random.default_rng(seed)
     raw = np.clip(rng.lognormal(0.0, 0.6, cities), 0.3, 3.0)
     n = np.maximum(1, np.round(raw / raw.sum() * units)).astype(int)

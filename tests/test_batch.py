@@ -133,3 +133,20 @@ def test_batch_audit_yaml_and_bad_city_lists(tmp_path, capsys):
     assert main(["batch", "audit", str(tmp_path / "bad.csv"), "--out", str(out), "--progress", "none"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "bad.csv: no column(s) registry" in err and "Fix:" in err
+
+
+def test_batch_on_an_existing_scheduler(tmp_path):
+    """--scheduler ADDRESS: the same command on a cluster the user started (here an in-process one)."""
+    from dask.distributed import LocalCluster
+
+    units, teams = datasets.demo_units_path(), datasets.demo_registry_path()
+    pd.DataFrame({"name": ["x", "y"], "zones": [str(units)] * 2, "registry": [str(teams)] * 2}).to_csv(
+        tmp_path / "cities.csv", index=False)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        assert main(["batch", "audit", str(tmp_path / "cities.csv"), "--out", str(tmp_path / "out"), "--scheduler",
+                     cluster.scheduler_address, "--as-of", "2026-03-31", "--progress", "none"]) == 0
+    summary = json.loads((tmp_path / "out" / "batch.json").read_text())
+    assert summary["scheduler"] == cluster.scheduler_address
+    assert [c["status"] for c in summary["cities"]] == ["done", "done"]
+    assert (tmp_path / "out" / "cities" / "x" / "findings.csv").read_bytes() == \
+        (tmp_path / "out" / "cities" / "y" / "findings.csv").read_bytes()

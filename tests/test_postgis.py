@@ -127,6 +127,13 @@ def test_bad_output_url_and_connection_refused(capsys, tmp_path):
     assert "connection refused" in err and "Fix: start the server" in err
 
 
+def test_commands_writing_files_refuse_a_database_out(capsys, tmp_path):
+    err = fails(["whatif", str(tmp_path), "--add", "0,0,kindergarten", "--out", "postgresql://u@h/db?schema=s"],
+                capsys)
+    assert "this command writes files, not database tables" in err
+    assert not any(p.name.startswith("postgresql") for p in Path.cwd().iterdir())  # no folder named like the URL
+
+
 def test_url_parts():
     u = parse_database_url("postgresql://me@h:6543/gis?service=prod&table=plan.units&where=a%3D1")
     assert (u.user, u.host, u.port, u.dbname, u.schema, u.table, u.where) == ("me", "h", 6543, "gis", "plan",

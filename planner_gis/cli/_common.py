@@ -15,6 +15,12 @@ def prepare_out_dir(out: str, outputs: Iterable[str], inputs: Iterable[str | Non
 
     ``outputs`` are file names inside ``out``.
     """
+    from ..postgis.url import is_database_url
+
+    if is_database_url(out):
+        raise OutputError(f"--out {str(out).split('?')[0]}: this command writes files, not database tables",
+                          fix="give a folder for --out (audit, reach, suggest, evaluate and isochrones write into "
+                              "postgresql://...?schema=SCHEMA)")
     d = Path(out)
     if d.exists() and not d.is_dir():
         raise OutputError(f"--out {d} is a file, not a folder", fix="give a folder path for --out")

@@ -12,7 +12,7 @@ from planner_gis import datasets
 from planner_gis.cli import main
 from planner_gis.io import read_vector
 
-from test_postgis import _blank, _town_layers
+from test_postgis import _blank, _numbers, _town_layers
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +31,9 @@ def town(tmp_path_factory) -> Path:
 def _same_layer(got: gpd.GeoDataFrame, ref: gpd.GeoDataFrame) -> None:
     assert got.crs == ref.crs and sorted(got.columns) == sorted(ref.columns) and len(got) == len(ref)
     got = got[list(ref.columns)]
-    pd.testing.assert_frame_equal(_blank(got.drop(columns="geometry")), _blank(ref.drop(columns="geometry")),
-                                  check_dtype=False)
+    # GeoPackages store a column of mixed numbers as text ("12"), GeoParquet as numbers (12.0)
+    pd.testing.assert_frame_equal(_numbers(_blank(got.drop(columns="geometry"))),
+                                  _numbers(_blank(ref.drop(columns="geometry"))), check_dtype=False)
     same = got.geometry.geom_equals(ref.geometry) | (got.geometry.isna() & ref.geometry.isna())
     assert same.all()  # GeoPackages promote mixed polygons to multipolygons
 
@@ -82,3 +83,14 @@ def test_parquet_without_geometry_is_a_one_line_error(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert status == 2 and len(err.splitlines()) == 1
     assert "plain.parquet: cannot read as GeoParquet" in err and "Fix:" in err
+
+
+def test_evaluate_writes_geoparquet(tmp_path):
+    argv = ["evaluate", "--records", str(datasets.demo_records_path()), "--teams", str(datasets.demo_registry_path()),
+            "--zones", str(datasets.demo_units_path()), "--rules", "liaocheng", "--year", "2025", "--progress", "none"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    assert main([*argv, "--out", str(tmp_path / "b"), "--format", "parquet"]) == 0
+    assert not (tmp_path / "b" / "evaluation.gpkg").exists()
+    for layer in ("units", "records", "compliance"):
+        _same_layer(gpd.read_parquet(tmp_path / "b" / f"{layer}.parquet"),
+                    read_vector(tmp_path / "a" / f"evaluation.gpkg:{layer}"))

@@ -34,7 +34,7 @@ import geopandas as gpd
 from ..evaluation import COMPLIANCE_COLUMNS, FEE_COLUMNS, GAP_COLUMNS, POINTS_COLUMNS, EvaluationResult
 from ..evaluation.rules import BUILTIN_RULES
 from ..records.place import FINDING_COLUMNS
-from ._common import HELP_FORMATTER, add_registry_columns, add_replace_option
+from ._common import HELP_FORMATTER, add_format_option, add_registry_columns, add_replace_option
 
 #: The inputs' columns, for the help.
 COLUMNS = [
@@ -57,13 +57,16 @@ def _epilog() -> str:
                            f"--zones {demo_path('units')} --rules liaocheng --year 2025 --out out/evaluation")
 
 
-def outputs_for(result_or_rules, reach: bool = False) -> list:
-    """The files an evaluation writes (fees and points only when the rules have them)."""
+def outputs_for(result_or_rules, reach: bool = False, fmt: str = "gpkg") -> list:
+    """The files an evaluation writes (fees and points only when the rules have them; ``fmt``: see --format)."""
+    from ._common import layer_files
+
     rules = result_or_rules.rules if isinstance(result_or_rules, EvaluationResult) else result_or_rules
     names = ["compliance.csv"]
     names += ["fees.csv"] if rules.has_fees else []
     names += ["points.csv"] if rules.has_points else []
-    names += ["record_findings.csv", "evaluation.gpkg", "evaluation.json"]
+    names += ["record_findings.csv", *layer_files(fmt, "evaluation.gpkg", ("units", "records", "compliance")),
+              "evaluation.json"]
     return names + (["gaps.csv"] if reach else [])
 
 
@@ -120,6 +123,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metric-crs", metavar="EPSG", help="CRS for distances (default: CGCS2000 GK zone / UTM)")
     p.add_argument("--zone-id", default="unit_id", metavar="COL", help="unit id column of the zones (default unit_id)")
     add_replace_option(p, "compliance, fees, points, record_findings, units, records, gaps")
+    add_format_option(p, "evaluation.gpkg")
     add_registry_columns(p)
     p.set_defaults(handler=run)
 
@@ -133,9 +137,10 @@ def records_layer(records: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def write_evaluation(result: EvaluationResult, out: Path, inputs: dict | None = None) -> list:
-    """Write the evaluation's files into ``out`` (each atomically); returns their names."""
-    from ..io import write_csv, write_layers, write_text
+def write_evaluation(result: EvaluationResult, out: Path, inputs: dict | None = None, fmt: str = "gpkg") -> list:
+    """Write the evaluation's files into ``out`` (each atomically; ``fmt="parquet"``: GeoParquet layers)."""
+    from ..io import write_csv, write_text
+    from ._common import write_layer_files
 
     write_csv(result.compliance, out / "compliance.csv", columns=COMPLIANCE_COLUMNS)
     if result.fees is not None:
@@ -144,13 +149,13 @@ def write_evaluation(result: EvaluationResult, out: Path, inputs: dict | None = 
         write_csv(result.points, out / "points.csv", columns=POINTS_COLUMNS)
     write_csv(result.findings, out / "record_findings.csv", columns=FINDING_COLUMNS)
     table = gpd.GeoDataFrame(result.compliance, geometry=[None] * len(result.compliance), crs=result.crs)
-    write_layers({"units": result.units, "records": records_layer(result.records), "compliance": table},
-                 out / "evaluation.gpkg")
+    write_layer_files({"units": result.units, "records": records_layer(result.records), "compliance": table},
+                      out, "evaluation.gpkg", fmt)
     if result.gaps is not None:
         write_csv(result.gaps, out / "gaps.csv", columns=GAP_COLUMNS)
     facts = {**result.summary(), "inputs": inputs or {}, "rule_set": result.rules.to_dict()}
     write_text(json.dumps(_jsonable(facts), ensure_ascii=False, indent=2) + "\n", out / "evaluation.json")
-    return outputs_for(result, result.gaps is not None)
+    return outputs_for(result, result.gaps is not None, fmt)
 
 
 def _jsonable(v):
@@ -228,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
     reach_gpkg = str(Path(args.reach) / "reach.gpkg") if args.reach and Path(args.reach).is_dir() else args.reach
     given = [args.records, args.teams, args.zones, args.people, args.ratings, rules.path, reach_gpkg]
     target = database_target(args, tables_for(rules, bool(args.reach)), given)
-    out = prepare_out_dir(args.out, outputs_for(rules, bool(args.reach)), given) if target is None else None
+    files = outputs_for(rules, bool(args.reach), args.format)
+    out = prepare_out_dir(args.out, files, given) if target is None else None
     with args.reporter.progress("evaluate") as bar:
         result = evaluate(args.records, args.teams, args.zones, rules, args.year, people=args.people,
                           ratings=args.ratings, coords=args.coords, tolerance=args.tolerance,
@@ -236,7 +242,7 @@ def run(args: argparse.Namespace) -> int:
                           gap_category=args.gap_category,
                           read={"zone_id": args.zone_id, "registry_columns": registry_columns(args)}, progress=bar)
     if target is None:
-        names = write_evaluation(result, out, inputs)
+        names = write_evaluation(result, out, inputs, args.format)
         outputs = {n: str(out / n) for n in names}
     else:
         tables = result_tables(result)

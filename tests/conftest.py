@@ -32,5 +32,5 @@ def pg(postgis_server, monkeypatch):
     import pgserver
 
     monkeypatch.setenv("PGPASSWORD", pgserver.PASSWORD)
-    monkeypatch.setenv("PGPASSFILE", os.devnull)
+    monkeypatch.setenv("PGPASSFILE", os.path.join(pgserver.tempfile.gettempdir(), "planner-gis-no-such-pgpass"))
     return postgis_server

@@ -9,8 +9,8 @@ The public API is what this module exports; everything else is internal.
 1
 """
 
-from . import (catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach,
-               scenario, suggest, webmap)
+from . import (batch, catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network,
+               postgis, reach, scenario, suggest, webmap)
 from . import evaluation, people, records
 from . import report
 from .report import load_profile, make_report
@@ -75,6 +75,7 @@ __version__ = _version()
 __all__ = [
     "__version__",
     # modules
+    "batch",
     "catalogue",
     "coverage",
     "crs",
@@ -84,6 +85,7 @@ __all__ = [
     "isochrones",
     "living_circle",
     "network",
+    "postgis",
     "reach",
     "scenario",
     "suggest",

@@ -97,6 +97,11 @@ def demo_entrances_path() -> Path:
     return _path("demo", "fengtai_park_entrances.gpkg")
 
 
+def demo_cities_path() -> Path:
+    """A city list for ``planner-gis batch`` naming the demo files (one city, ``fengtai``; CSV)."""
+    return _path("demo", "cities.csv")
+
+
 def demo_population_path() -> Path:
     """Synthetic 100 m population raster (GeoTIFF)."""
     return _path("demo", "fengtai_population_100m.tif")

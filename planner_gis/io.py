@@ -7,6 +7,10 @@ finds the encoding from the ``.cpg``, the DBF language driver byte, or by
 trying to decode the attribute bytes as UTF-8 and falling back to GB18030 (a
 superset of GBK and GB2312).
 
+A ``postgresql://USER@HOST:PORT/DB?table=SCHEMA.TABLE`` URL reads a PostGIS
+table instead of a file (:mod:`planner_gis.postgis`), and GeoParquet files
+(``.parquet``) are read with geopandas/pyarrow.
+
 Writing is atomic: every output is written to a temporary file in the target
 folder and renamed over the target only when complete, so a crash never leaves
 a half-written file; and no output may be one of the inputs.
@@ -27,6 +31,7 @@ from . import _sniff
 from ._atomic import atomic_path
 from .constants import PathLike
 from .errors import InputError, OutputError
+from .postgis.url import is_database_url
 
 # DBF header byte 29 ("language driver id") values that mean a Chinese code page.
 _LDID_CHINESE = {0x4D: "GB18030", 0x7A: "GB18030"}  # 0x4D = CP936 (GBK); 0x7A = CP936 (ESRI)
@@ -185,11 +190,18 @@ def check_input(source: PathLike, role: str) -> None:
     InputError, CRSError
         What is wrong with the file, and the fix.
     """
+    if is_database_url(source):
+        from .postgis import check_table
+
+        check_table(source, role)
+        return
     p, layer = split_layer(source)
     if role == "network":
         role = _network_role(p)
     check_input_file(p, expect=role if role != "saved-network" else "network")
-    if role == "vector":
+    if role == "vector" and p.suffix.lower() == ".parquet":
+        _check_parquet(p)
+    elif role == "vector":
         chosen = _choose_layer(p, layer)
         try:
             pyogrio.read_info(p, **({"layer": chosen} if chosen is not None else {}))
@@ -283,8 +295,17 @@ def read_vector(
     InputError
         If the file does not exist, is not a vector layer or OGR cannot read it.
     """
+    if is_database_url(path):
+        from .postgis import read_layer
+
+        return _convert_coords(read_layer(path, crs=crs), coords)
     p, named = split_layer(path)
     check_input_file(p, expect="vector")
+    if p.suffix.lower() == ".parquet":
+        gdf = _read_parquet(p)
+        gdf = gdf.set_crs(declared_crs(crs)) if crs is not None and gdf.crs is None else gdf
+        gdf.attrs["source"] = str(p)
+        return _convert_coords(gdf, coords)
     layer = _choose_layer(p, layer if layer is not None else named)
     if coords is not None:
         from .crs import normalize_datum  # late import: crs imports geopandas only
@@ -312,6 +333,68 @@ def read_vector(
     return gdf
 
 
+def _convert_coords(gdf: gpd.GeoDataFrame, coords: str | None) -> gpd.GeoDataFrame:
+    """Convert GCJ-02 / BD-09 lon/lat of a layer read from a table or GeoParquet to WGS84 (attrs kept)."""
+    if coords is None:
+        return gdf
+    from .crs import convert_gdf, normalize_datum  # late import: crs imports geopandas only
+
+    label = gdf.attrs.get("source", "layer")
+    coords = normalize_datum(coords, what=f"{label}: coords")
+    if coords == "wgs84":
+        return gdf
+    attrs = dict(gdf.attrs)
+    out = convert_gdf(gdf, coords, "wgs84", what=label)
+    out.attrs.update(attrs)
+    return out
+
+
+def _check_parquet(p: Path) -> None:
+    """Refuse a Parquet file that cannot be read or holds no GeoParquet metadata (reading no rows)."""
+    try:
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(p).metadata or {}
+    except ImportError:
+        raise InputError(f"{p}: reading GeoParquet needs pyarrow", fix="pip install 'planner-gis[parquet]'") from None
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid and others
+        raise InputError(f"{p}: cannot read as GeoParquet ({_short(exc)})", fix=_PARQUET_FIX) from None
+    if b"geo" not in meta:
+        raise InputError(f"{p}: cannot read as GeoParquet (a Parquet table without geometry metadata)",
+                         fix=_PARQUET_FIX)
+
+
+_PARQUET_FIX = "give a GeoParquet file (GeoDataFrame.to_parquet writes one), or a GeoPackage"
+
+
+def _read_parquet(p: Path, columns: list | None = None) -> gpd.GeoDataFrame:
+    """A GeoParquet file (geopandas with pyarrow); a Parquet file without geometry is refused."""
+    try:
+        return gpd.read_parquet(p, columns=columns)
+    except ImportError:
+        raise InputError(f"{p}: reading GeoParquet needs pyarrow", fix="pip install 'planner-gis[parquet]'") from None
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, geopandas ValueError (no geo metadata)
+        raise InputError(f"{p}: cannot read as GeoParquet ({_short(exc)})", fix=_PARQUET_FIX) from None
+
+
+def source_label(source: object) -> str:
+    """How messages name an input: the path, or a database URL without its filter.
+
+    >>> source_label("postgresql://me@db:5432/gis?table=plan.units&where=1%3D1")
+    'postgresql://me@db:5432/gis?table=plan.units'
+    >>> source_label("data/units.gpkg")
+    'data/units.gpkg'
+    """
+    if is_database_url(source):
+        from .postgis.url import parse_database_url
+
+        try:
+            return parse_database_url(str(source)).label
+        except InputError:
+            return str(source).split("?")[0]
+    return str(Path(os.fspath(source)))
+
+
 def record_names(gdf: pd.DataFrame, positions: Iterable[int]) -> list[str]:
     """How the user finds records of a layer read from a file: ``fid 12`` (GeoPackage), ``line 14`` (CSV).
 
@@ -333,7 +416,10 @@ def record_names(gdf: pd.DataFrame, positions: Iterable[int]) -> list[str]:
     """
     pos = [int(i) for i in positions]
     source = gdf.attrs.get("source")
-    if source:
+    key = gdf.attrs.get("record_key")
+    if key is not None and key in gdf.columns:  # a database table: its primary key
+        return [f"{key} {gdf[key].iloc[i]}" for i in pos]
+    if source and not is_database_url(source):
         p, layer = split_layer(source)
         if p.suffix.lower() in (".csv", ".tsv", ".txt"):
             return [f"line {i + 2}" for i in pos]  # the header is line 1
@@ -373,6 +459,10 @@ def read_table(path: PathLike, sheet: str | int | None = None) -> pd.DataFrame:
     InputError
         If the file does not exist, is not a table or cannot be parsed.
     """
+    if is_database_url(path):
+        from .postgis import read_plain_table
+
+        return read_plain_table(path)
     p = Path(path)
     check_input_file(p, expect="table")
     suffix = p.suffix.lower()
@@ -465,7 +555,7 @@ def check_not_inputs(outputs: Iterable[PathLike], inputs: Iterable[PathLike | No
     ...
     planner_gis.errors.OutputError: output data/units.dbf would overwrite the input data/units.shp. Fix: choose ...
     """
-    ins = [split_layer(i)[0] for i in inputs if i is not None]
+    ins = [split_layer(i)[0] for i in inputs if i is not None and not is_database_url(i)]
     for out in outputs:
         o = Path(out)
         for i in ins:
@@ -497,15 +587,25 @@ GPKG_VERSION = "1.2"
 
 
 def write_layers(layers: Mapping[str, gpd.GeoDataFrame], target: PathLike) -> Path:
-    """Write several GeoDataFrames as layers of one GeoPackage, atomically.
+    """Write several GeoDataFrames as layers of one GeoPackage (or one layer as GeoParquet), atomically.
 
     Layers are written to a temporary GeoPackage which then replaces ``target``
     as a whole, so readers never see a file with only some layers. The file is
     GeoPackage 1.2 (:data:`GPKG_VERSION`), which every GDAL since 2.2 reads
     without a warning (QGIS 3.22 on Debian 12 has GDAL 3.6, which warns that
-    the 1.4 files of newer GDALs "may only be partially supported").
+    the 1.4 files of newer GDALs "may only be partially supported"). A target
+    ending in ``.parquet`` is written as GeoParquet (geopandas with pyarrow),
+    which holds one layer.
     """
     target = Path(target)
+    if target.suffix.lower() == ".parquet":
+        if len(layers) != 1:
+            raise OutputError(f"{target}: a GeoParquet file holds one layer, not {len(layers)}",
+                              fix="write a GeoPackage (.gpkg) or one .parquet file per layer")
+        (gdf,) = layers.values()
+        with atomic_path(target) as tmp:
+            gdf.to_parquet(tmp, index=False)
+        return target
     with atomic_path(target) as tmp:
         for name, gdf in layers.items():
             pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG", VERSION=GPKG_VERSION)

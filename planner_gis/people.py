@@ -52,14 +52,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 
 import pandas as pd
 
 from . import _validate
 from .constants import PathLike
 from .errors import InputError
-from .io import read_table
+from .io import read_table, source_label
 
 #: Canonical professions and their accepted spellings.
 PROFESSIONS = ("planner", "architect", "engineer")
@@ -104,7 +103,7 @@ def _frame(source: PathLike | pd.DataFrame, what: str, sheet: str | int | None) 
         return source.astype(object).where(source.notna(), "").astype(str), what
     df = read_table(source, sheet=sheet).fillna("")
     df.columns = [str(c).strip() for c in df.columns]
-    return df, str(Path(source))
+    return df, source_label(source)
 
 
 def _choice(value: str, aliases: Mapping[str, str], where: str, what: str, allowed: str) -> str:

@@ -44,14 +44,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from pathlib import Path
 from collections.abc import Mapping
 
 import pandas as pd
 
 from . import _validate
 from .errors import PlannerGisError, RegistryError
-from .io import read_table
+from .io import read_table, source_label
 
 REQUIRED_COLUMNS = ("team_id", "unit_id", "role", "start_date", "end_date")
 OPTIONAL_COLUMNS = ("team_name", "org_type", "full_time", "members", "contact", "parent_team_id", "annual_fee")
@@ -185,7 +184,7 @@ def read_registry(
     if isinstance(source, pd.DataFrame):
         df, label = source.astype(object).where(source.notna(), "").astype(str), "registry"
     else:
-        df, label = read_table(source, sheet=sheet), str(Path(source))
+        df, label = read_table(source, sheet=sheet), source_label(source)
         df = df.fillna("")
     df.columns = [str(c).strip() for c in df.columns]
     df = _canonical_columns(df, columns, label)

@@ -22,14 +22,13 @@ Examples
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from . import _validate
 from .errors import InputError
-from .io import read_vector
+from .io import read_vector, source_label
 
 #: Canonical unit types and the level each belongs to.
 UNIT_TYPES = {
@@ -127,7 +126,7 @@ def read_zones(
         gdf, label = source.copy(), "zones layer"
     else:
         gdf = read_vector(source, layer=layer, encoding=encoding, coords=coords, crs=crs)
-        label = str(Path(source))
+        label = source_label(source)
     _validate.require_not_empty(gdf, label)
     zone_id, name_column, type_column = _zone_columns(gdf, label, zone_id, name_column, type_column,
                                                       need_type=default_type is None)

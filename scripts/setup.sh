@@ -29,7 +29,7 @@ PY="${PYTHON:-python3}"
 echo "== library venv (.venv) with $($PY --version)"
 [ -x .venv/bin/python ] || $PY -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test,bench]"
+.venv/bin/python -m pip install -q -e ".[test,bench,postgis,parquet,batch]"
 
 echo "== QGIS test venv (.venv-qgis): Debian's /usr/bin/python3 with QGIS's bindings, pytest and pytest-qgis only"
 # The plugin never imports the library: it runs .venv's planner-gis command in a subprocess, so

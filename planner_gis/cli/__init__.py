@@ -28,7 +28,7 @@ from ._report import MODES, Reporter
 
 #: Sub-command modules, in the order ``--help`` lists them.
 COMMAND_MODULES = ("audit", "network", "reach", "isochrones", "suggest", "whatif", "evaluate", "webmap", "report",
-                   "demo", "info")
+                   "batch", "demo", "info")
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:

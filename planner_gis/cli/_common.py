@@ -15,6 +15,12 @@ def prepare_out_dir(out: str, outputs: Iterable[str], inputs: Iterable[str | Non
 
     ``outputs`` are file names inside ``out``.
     """
+    from ..postgis.url import is_database_url
+
+    if is_database_url(out):
+        raise OutputError(f"--out {str(out).split('?')[0]}: this command writes files, not database tables",
+                          fix="give a folder for --out (audit, reach, suggest, evaluate and isochrones write into "
+                              "postgresql://...?schema=SCHEMA)")
     d = Path(out)
     if d.exists() and not d.is_dir():
         raise OutputError(f"--out {d} is a file, not a folder", fix="give a folder path for --out")
@@ -137,3 +143,76 @@ def epilog(columns: Iterable[tuple[str, str]], example: str, first: str = "") ->
     lines += ["", f"example (on the demo data shipped with planner-gis{after}; `planner-gis info` lists its files):",
               f"  {example}"]
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- database outputs
+
+
+def add_replace_option(p: argparse.ArgumentParser, tables: str) -> None:
+    """``--replace``: with a ``postgresql://`` --out, replace the command's tables (``tables``, for the help)."""
+    p.add_argument("--replace", action="store_true",
+                   help=f"with --out postgresql://USER@HOST:PORT/DB?schema=SCHEMA (write the tables {tables} and a "
+                        "row of the runs table there, in one transaction): replace these tables if they exist "
+                        "(default: refuse)")
+
+
+def database_target(args: argparse.Namespace, tables: Iterable[str], inputs: Iterable[str | None]):
+    """The output schema when ``--out`` is a ``postgresql://`` URL (checked: connection, existing tables), else None.
+
+    Run before any long work: existing tables without ``--replace`` and tables
+    that are inputs are refused here.
+    """
+    import datetime as dt
+
+    from ..postgis import check_output_tables, is_database_url, parse_database_url
+
+    if not is_database_url(args.out):
+        return None
+    target = parse_database_url(args.out, role="output")
+    check_output_tables(target, tables, [i for i in inputs if i], replace=getattr(args, "replace", False))
+    args.started_at = dt.datetime.now(dt.timezone.utc)
+    return target
+
+
+#: Arguments that are not options of the run (recorded in the runs table).
+_NOT_OPTIONS = ("handler", "reporter", "out", "command", "progress", "quiet", "debug", "started_at")
+
+
+def write_database(args: argparse.Namespace, target, tables: dict, inputs: dict, summary: dict) -> dict:
+    """Write ``tables`` and the run (command, inputs, options, time, metric CRS) in one transaction.
+
+    Returns ``{table: URL to read it}`` for the command's ``done`` event.
+    """
+    from ..postgis import write_tables
+
+    options = {k: v for k, v in vars(args).items() if k not in _NOT_OPTIONS and k not in inputs}
+    run = {"command": args.command, "inputs": inputs, "options": options, "started_at": args.started_at,
+           "metric_crs": summary.get("crs"), "summary": summary}
+    names = write_tables(target, tables, run, replace=getattr(args, "replace", False))
+    return {name: target.table_url(name) for name in names}
+
+
+# ----------------------------------------------------------------------------- layer file format
+
+
+def add_format_option(p: argparse.ArgumentParser, gpkg: str) -> None:
+    """``--format gpkg|parquet``: the layers in one GeoPackage ``gpkg`` (default) or one GeoParquet file each."""
+    p.add_argument("--format", choices=("gpkg", "parquet"), default="gpkg",
+                   help=f"layer outputs as one GeoPackage {gpkg} (default) or one GeoParquet file per layer "
+                        "(LAYER.parquet)")
+
+
+def layer_files(fmt: str, gpkg: str, layers: Iterable[str]) -> tuple:
+    """The file names of the layer outputs: ``(gpkg,)`` or ``("LAYER.parquet", ...)``."""
+    return (gpkg,) if fmt != "parquet" else tuple(f"{name}.parquet" for name in layers)
+
+
+def write_layer_files(layers: dict, out: Path, gpkg: str, fmt: str = "gpkg") -> None:
+    """Write ``layers`` into ``out``: as layers of ``gpkg``, or each as ``LAYER.parquet`` (each file atomically)."""
+    from ..io import write_layers
+
+    if fmt != "parquet":
+        write_layers(layers, out / gpkg)
+        return
+    for name, gdf in layers.items():
+        write_layers({name: gdf}, out / f"{name}.parquet")

@@ -8,18 +8,22 @@ from pathlib import Path
 
 from ..audit import FINDING_COLUMNS, AuditResult, audit
 from ..boundaries import SLIVER_WIDTH
-from ..io import write_csv, write_layers, write_text
+from ..io import write_csv, write_text
 from ._common import (
     HELP_FORMATTER,
     REGISTRY_COLUMNS,
     add_crs_option,
+    add_format_option,
     add_registry_columns,
+    add_replace_option,
     add_zone_columns,
     demo_path,
     epilog,
 )
 
 OUTPUTS = ("findings.csv", "workload.csv", "audit.gpkg", "audit.json")
+#: The tables written with --out postgresql://...?schema=SCHEMA (and a row of its runs table).
+TABLES = ("findings", "units", "workload")
 #: The zone layer's columns, for the help.
 ZONE_COLUMNS = ("unit_id, unit_type (street, township, town, area, community or 街道, 乡, 地区, 镇, 园区, 管委会, "
                 "社区; or --default-type TYPE); optional name. 单元编码, 类型, 名称 ... are recognised; other headers "
@@ -41,7 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("zones", metavar="ZONES",
                    help="unit polygons (GeoJSON, GPKG, Shapefile, FlatGeobuf; FILE:LAYER for a layer of a GeoPackage)")
     p.add_argument("--teams", required=True, metavar="REGISTRY", help="team registry (.csv or .xlsx)")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder, or postgresql://USER@HOST:PORT/DB?schema=SCHEMA for the tables "
+                        f"{', '.join(TABLES)}")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="audit date (default: today)")
     p.add_argument("--outline", metavar="FILE",
                    help="district outline, to find gaps along the edge (FILE:LAYER allowed)")
@@ -62,16 +68,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--make-valid", action="store_true",
                    help="repair invalid unit polygons instead of stopping (repaired units are listed)")
     add_crs_option(p, "ZONES and --outline")
+    add_replace_option(p, ", ".join(TABLES))
+    add_format_option(p, "audit.gpkg")
     add_zone_columns(p)
     add_registry_columns(p)
     p.set_defaults(handler=run)
 
 
-def write_audit(result: AuditResult, out: Path) -> None:
-    """Write the audit outputs into ``out`` (each file atomically)."""
+def write_audit(result: AuditResult, out: Path, fmt: str = "gpkg") -> None:
+    """Write the audit outputs into ``out`` (each file atomically; ``fmt="parquet"``: GeoParquet layers)."""
+    from ._common import write_layer_files
+
     write_csv(result.findings, out / "findings.csv", columns=FINDING_COLUMNS)
     write_csv(result.workload, out / "workload.csv")
-    write_layers({"units": result.units, "findings": result.findings}, out / "audit.gpkg")
+    write_layer_files({"units": result.units, "findings": result.findings}, out, "audit.gpkg", fmt)
     write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2) + "\n", out / "audit.json")
 
 
@@ -103,7 +113,14 @@ def summary_line_zh(result: AuditResult) -> str:
     return f"{total} 项审查发现（{s['as_of']}）：{parts}"
 
 
-def print_summary(result: AuditResult, out: Path) -> None:
+def _files(fmt: str) -> tuple:
+    """The output files with ``--format fmt``."""
+    from ._common import layer_files
+
+    return ("findings.csv", "workload.csv", *layer_files(fmt, "audit.gpkg", ("units", "findings")), "audit.json")
+
+
+def print_summary(result: AuditResult, out: Path | str, fmt: str = "gpkg") -> None:
     """Print the human summary of the run on stdout."""
     s = result.summary()
     print(f"audit of {s['units']} units on {s['as_of']} ({s['crs']})")
@@ -111,7 +128,10 @@ def print_summary(result: AuditResult, out: Path) -> None:
     print("  findings:")
     for kind, n in s["findings"].items():
         print(f"    {kind:<18} {n}")
-    print(f"  written to {out}/ ({', '.join(OUTPUTS)})")
+    if isinstance(out, Path):
+        print(f"  written to {out}/ ({', '.join(_files(fmt))})")
+    else:
+        print(f"  written to {out} (tables {', '.join(TABLES)}, runs)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,10 +139,13 @@ def run(args: argparse.Namespace) -> int:
     from ..io import read_vector
     from ..registry import read_registry
     from ..zones import read_zones
-    from ._common import check_inputs, prepare_out_dir, registry_columns
+    from ._common import check_inputs, database_target, prepare_out_dir, registry_columns, write_database
 
     check_inputs((args.zones, "vector"), (args.teams, "table"), (args.outline, "vector"))
-    out = prepare_out_dir(args.out, OUTPUTS, [args.zones, args.teams, args.outline])
+    inputs = {"zones": args.zones, "teams": args.teams, "outline": args.outline}
+    target = database_target(args, TABLES, inputs.values())
+    files = _files(args.format)
+    out = prepare_out_dir(args.out, files, inputs.values()) if target is None else None
     units = read_zones(args.zones, zone_id=args.zone_id, name_column=args.name_column,
                        type_column=args.type_column, default_type=args.default_type, encoding=args.encoding,
                        coords=args.coords, make_valid=args.make_valid, crs=args.crs)
@@ -135,10 +158,15 @@ def run(args: argparse.Namespace) -> int:
         max_units=args.max_units, min_area=args.min_area, metric_crs=args.metric_crs, zone_id=args.zone_id,
         sliver_width=args.sliver_width,
     )
-    write_audit(result, out)
-    print_summary(result, out)
+    if target is None:
+        write_audit(result, out, args.format)
+        outputs = {name: str(out / name) for name in files}
+    else:
+        tables = {"findings": result.findings, "units": result.units, "workload": result.workload}
+        outputs = write_database(args, target, tables, inputs, result.summary())
+    print_summary(result, out or target.label, args.format)
     severity = {str(k): int(v) for k, v in result.findings["severity"].value_counts().items()}
-    args.reporter.done(summary_line(result), {name: str(out / name) for name in OUTPUTS}, severity=severity,
+    args.reporter.done(summary_line(result), outputs, severity=severity,
                        summary_zh=summary_line_zh(result),
                        findings=result.summary()["findings"], status=result.summary()["status"])
     return 0

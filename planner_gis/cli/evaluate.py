@@ -34,7 +34,7 @@ import geopandas as gpd
 from ..evaluation import COMPLIANCE_COLUMNS, FEE_COLUMNS, GAP_COLUMNS, POINTS_COLUMNS, EvaluationResult
 from ..evaluation.rules import BUILTIN_RULES
 from ..records.place import FINDING_COLUMNS
-from ._common import HELP_FORMATTER, add_registry_columns
+from ._common import HELP_FORMATTER, add_format_option, add_registry_columns, add_replace_option
 
 #: The inputs' columns, for the help.
 COLUMNS = [
@@ -57,14 +57,37 @@ def _epilog() -> str:
                            f"--zones {demo_path('units')} --rules liaocheng --year 2025 --out out/evaluation")
 
 
-def outputs_for(result_or_rules, reach: bool = False) -> list:
-    """The files an evaluation writes (fees and points only when the rules have them)."""
+def outputs_for(result_or_rules, reach: bool = False, fmt: str = "gpkg") -> list:
+    """The files an evaluation writes (fees and points only when the rules have them; ``fmt``: see --format)."""
+    from ._common import layer_files
+
     rules = result_or_rules.rules if isinstance(result_or_rules, EvaluationResult) else result_or_rules
     names = ["compliance.csv"]
     names += ["fees.csv"] if rules.has_fees else []
     names += ["points.csv"] if rules.has_points else []
-    names += ["record_findings.csv", "evaluation.gpkg", "evaluation.json"]
+    names += ["record_findings.csv", *layer_files(fmt, "evaluation.gpkg", ("units", "records", "compliance")),
+              "evaluation.json"]
     return names + (["gaps.csv"] if reach else [])
+
+
+def tables_for(rules, reach: bool = False) -> list:
+    """The tables an evaluation writes with ``--out postgresql://...?schema=SCHEMA`` (as its files)."""
+    names = [n.removesuffix(".csv") for n in outputs_for(rules, reach) if n.endswith(".csv")]
+    return names[:-1 if reach else None] + ["units", "records"] + (["gaps"] if reach else [])
+
+
+def result_tables(result: EvaluationResult) -> dict:
+    """Table name -> the result's table or layer, for a database output."""
+    tables = {"compliance": result.compliance[COMPLIANCE_COLUMNS]}
+    if result.fees is not None:
+        tables["fees"] = result.fees[FEE_COLUMNS]
+    if result.points is not None:
+        tables["points"] = result.points[POINTS_COLUMNS]
+    tables.update(record_findings=result.findings[FINDING_COLUMNS], units=result.units,
+                  records=records_layer(result.records))
+    if result.gaps is not None:
+        tables["gaps"] = result.gaps[GAP_COLUMNS]
+    return tables
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -82,7 +105,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rules", required=True, metavar="RULES",
                    help=f"{'|'.join(BUILTIN_RULES)} or a rules .toml file (copy a built-in one)")
     p.add_argument("--year", required=True, metavar="YYYY", help="calendar year to evaluate")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder, or postgresql://USER@HOST:PORT/DB?schema=SCHEMA for the tables compliance, "
+                        "(fees, points,) record_findings, units, records (and gaps)")
     p.add_argument("--people", metavar="P", help="team members (.csv/.xlsx), for points and profession rules")
     p.add_argument("--ratings", metavar="S", help="yearly ratings (.csv/.xlsx), for satisfaction and points")
     p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"),
@@ -97,6 +122,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --reach: only the underserved areas of this category or tier (tier_15); default all")
     p.add_argument("--metric-crs", metavar="EPSG", help="CRS for distances (default: CGCS2000 GK zone / UTM)")
     p.add_argument("--zone-id", default="unit_id", metavar="COL", help="unit id column of the zones (default unit_id)")
+    add_replace_option(p, "compliance, fees, points, record_findings, units, records, gaps")
+    add_format_option(p, "evaluation.gpkg")
     add_registry_columns(p)
     p.set_defaults(handler=run)
 
@@ -110,9 +137,10 @@ def records_layer(records: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def write_evaluation(result: EvaluationResult, out: Path, inputs: dict | None = None) -> list:
-    """Write the evaluation's files into ``out`` (each atomically); returns their names."""
-    from ..io import write_csv, write_layers, write_text
+def write_evaluation(result: EvaluationResult, out: Path, inputs: dict | None = None, fmt: str = "gpkg") -> list:
+    """Write the evaluation's files into ``out`` (each atomically; ``fmt="parquet"``: GeoParquet layers)."""
+    from ..io import write_csv, write_text
+    from ._common import write_layer_files
 
     write_csv(result.compliance, out / "compliance.csv", columns=COMPLIANCE_COLUMNS)
     if result.fees is not None:
@@ -121,13 +149,13 @@ def write_evaluation(result: EvaluationResult, out: Path, inputs: dict | None = 
         write_csv(result.points, out / "points.csv", columns=POINTS_COLUMNS)
     write_csv(result.findings, out / "record_findings.csv", columns=FINDING_COLUMNS)
     table = gpd.GeoDataFrame(result.compliance, geometry=[None] * len(result.compliance), crs=result.crs)
-    write_layers({"units": result.units, "records": records_layer(result.records), "compliance": table},
-                 out / "evaluation.gpkg")
+    write_layer_files({"units": result.units, "records": records_layer(result.records), "compliance": table},
+                      out, "evaluation.gpkg", fmt)
     if result.gaps is not None:
         write_csv(result.gaps, out / "gaps.csv", columns=GAP_COLUMNS)
     facts = {**result.summary(), "inputs": inputs or {}, "rule_set": result.rules.to_dict()}
     write_text(json.dumps(_jsonable(facts), ensure_ascii=False, indent=2) + "\n", out / "evaluation.json")
-    return outputs_for(result, result.gaps is not None)
+    return outputs_for(result, result.gaps is not None, fmt)
 
 
 def _jsonable(v):
@@ -156,7 +184,7 @@ def summary_line_zh(result: EvaluationResult) -> str:
             f"记录问题 {len(result.findings)} 条")
 
 
-def print_summary(result: EvaluationResult, out: Path, names: list) -> None:
+def print_summary(result: EvaluationResult, out: Path | str, names: list) -> None:
     """The human summary on stdout."""
     s = result.summary()
     r = s["records"]
@@ -180,16 +208,21 @@ def print_summary(result: EvaluationResult, out: Path, names: list) -> None:
         print(f"  work in the gaps ({g['category']}): {share:.0%} of {g['records']} located records lie in "
               f"underserved areas of their unit, which cover {g['area_share']:.0%} of the units' area")
     print("  units: " + ", ".join(f"{k} {v}" for k, v in s["units"].items()))
-    print(f"  written to {out}/ ({', '.join(names)})")
+    if isinstance(out, Path):
+        print(f"  written to {out}/ ({', '.join(names)})")
+    else:
+        print(f"  written to {out} (tables {', '.join(names)}, runs)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the command with the parsed arguments; returns the exit status."""
     from ..evaluation import evaluate, load_rules
     from ..io import split_layer
-    from ._common import check_inputs, prepare_out_dir, registry_columns
+    from ..postgis import is_database_url
+    from ._common import check_inputs, database_target, prepare_out_dir, registry_columns, write_database
 
-    table_like = split_layer(args.records)[0].suffix.lower() in (".csv", ".txt", ".xlsx", ".xls")
+    table_like = (is_database_url(args.records)  # a table of lon/lat or a point layer: read_records tells
+                  or split_layer(args.records)[0].suffix.lower() in (".csv", ".txt", ".xlsx", ".xls"))
     check_inputs((args.records, "table" if table_like else "vector"), (args.teams, "table"), (args.zones, "vector"),
                  (args.people, "table"), (args.ratings, "table"))
     rules = load_rules(args.rules)
@@ -198,18 +231,28 @@ def run(args: argparse.Namespace) -> int:
               "tolerance": args.tolerance, "records_crs": args.records_crs, "reach": args.reach,
               "gap_category": args.gap_category}
     reach_gpkg = str(Path(args.reach) / "reach.gpkg") if args.reach and Path(args.reach).is_dir() else args.reach
-    out = prepare_out_dir(args.out, outputs_for(rules, bool(args.reach)),
-                          [args.records, args.teams, args.zones, args.people, args.ratings, rules.path, reach_gpkg])
+    given = [args.records, args.teams, args.zones, args.people, args.ratings, rules.path, reach_gpkg]
+    target = database_target(args, tables_for(rules, bool(args.reach)), given)
+    files = outputs_for(rules, bool(args.reach), args.format)
+    out = prepare_out_dir(args.out, files, given) if target is None else None
     with args.reporter.progress("evaluate") as bar:
         result = evaluate(args.records, args.teams, args.zones, rules, args.year, people=args.people,
                           ratings=args.ratings, coords=args.coords, tolerance=args.tolerance,
                           records_crs=args.records_crs, metric_crs=args.metric_crs, reach=args.reach,
                           gap_category=args.gap_category,
                           read={"zone_id": args.zone_id, "registry_columns": registry_columns(args)}, progress=bar)
-    names = write_evaluation(result, out, inputs)
-    print_summary(result, out, names)
+    if target is None:
+        names = write_evaluation(result, out, inputs, args.format)
+        outputs = {n: str(out / n) for n in names}
+    else:
+        tables = result_tables(result)
+        facts = _jsonable({**result.summary(), "rule_set": result.rules.to_dict()})
+        outputs = write_database(args, target, tables, {k: str(v) if isinstance(v, Path) else v
+                                                        for k, v in inputs.items()}, facts)
+        names = list(tables)
+    print_summary(result, out or target.label, names)
     s = result.summary()
-    args.reporter.done(summary_line(result), {n: str(out / n) for n in names}, summary_zh=summary_line_zh(result),
+    args.reporter.done(summary_line(result), outputs, summary_zh=summary_line_zh(result),
                        findings=s["findings"], compliance=s["compliance"], units=s["units"])
     return 0
 

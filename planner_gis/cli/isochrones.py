@@ -18,7 +18,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError, OutputError
-from ._common import HELP_FORMATTER, add_crs_option, demo_path, epilog
+from ._common import HELP_FORMATTER, add_crs_option, add_replace_option, demo_path, epilog
 
 
 def parse_distances(text: str) -> tuple:
@@ -61,7 +61,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--network", required=True, metavar="NET",
                    help="walking network: .osm.pbf, .graphml, saved .npz or a line layer")
     p.add_argument("--points", required=True, metavar="PTS", help="start points (any vector layer; FILE:LAYER allowed)")
-    p.add_argument("--out", required=True, metavar="FILE.gpkg", help="GeoPackage to write (layer isochrones)")
+    p.add_argument("--out", required=True, metavar="FILE.gpkg",
+                   help="GeoPackage to write (layer isochrones), a GeoParquet file (.parquet), or "
+                        "postgresql://USER@HOST:PORT/DB?schema=SCHEMA for the table isochrones")
     p.add_argument("--distances", default="300,500,1000", metavar="M,M,...",
                    help="walking distances in metres (default 300,500,1000: the 5/10/15-minute circles)")
     p.add_argument("--max-snap", type=float, default=200.0, metavar="M",
@@ -73,6 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--drop-disconnected", action="store_true",
                    help="keep only the largest connected piece of the network")
     add_crs_option(p, "the network line layer or GraphML and PTS")
+    add_replace_option(p, "isochrones")
     p.set_defaults(handler=run)
 
 
@@ -80,16 +83,19 @@ def run(args: argparse.Namespace) -> int:
     """Build the network, draw the isochrones, write them."""
     from .._progress import scaled
     from ..io import check_not_inputs, read_vector, write_layers
+    from ..crs import crs_label
     from ..isochrones import isochrones
     from ..network import read_network
-    from ._common import check_inputs
+    from ._common import check_inputs, database_target, write_database
 
     distances = parse_distances(args.distances)
-    out = Path(args.out)
-    if out.suffix.lower() != ".gpkg":
-        raise OutputError(f"--out {out} does not end in .gpkg", fix="name the output e.g. isochrones.gpkg")
     check_inputs((args.network, "network"), (args.points, "vector"))
-    check_not_inputs([out], [args.network, args.points])
+    target = database_target(args, ("isochrones",), [args.network, args.points])
+    out = Path(args.out)
+    if target is None and out.suffix.lower() not in (".gpkg", ".parquet"):
+        raise OutputError(f"--out {out} does not end in .gpkg or .parquet",
+                          fix="name the output e.g. isochrones.gpkg")
+    check_not_inputs([out] if target is None else [], [args.network, args.points])
     with args.reporter.progress("isochrones") as bar:
         net = read_network(args.network, metric_crs=args.metric_crs, drop_disconnected=args.drop_disconnected,
                            progress=scaled(bar, 0.0, 0.4), crs=args.crs)
@@ -98,7 +104,13 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{args.points}: the points layer has no features", fix="give a layer with points")
         result = isochrones(net, points, thresholds=distances, max_snap=args.max_snap, buffer_m=args.buffer,
                             id_column=args.id_column, progress=scaled(bar, 0.4, 1.0))
-    write_layers({"isochrones": result}, out)
+    if target is not None:
+        written = write_database(args, target, {"isochrones": result},
+                                 {"network": args.network, "points": args.points}, {"crs": crs_label(net.crs)})
+        out = target.label
+    else:
+        write_layers({"isochrones": result}, out)
+        written = {"isochrones": str(out)}
     missed = list(result.attrs.get("unreachable", []))
     n_points = result["point_id"].nunique() if len(result) else 0
     line = f"{len(result)} isochrones of {n_points} points at {', '.join(f'{d:g}' for d in distances)} m"
@@ -107,5 +119,5 @@ def run(args: argparse.Namespace) -> int:
         shown = ", ".join(str(m) for m in missed[:10]) + (" ..." if len(missed) > 10 else "")
         args.reporter.warn(f"{len(missed)} point(s) farther than {args.max_snap:g} m from every walking edge "
                            f"get no isochrone: {shown}")
-    args.reporter.done(line, {"isochrones": str(out)})
+    args.reporter.done(line, written)
     return 0

@@ -66,13 +66,17 @@ from ._common import (
     HELP_FORMATTER,
     REGISTRY_COLUMNS,
     add_crs_option,
+    add_format_option,
     add_registry_columns,
+    add_replace_option,
     add_zone_columns,
     demo_path,
     epilog,
 )
 
 OUTPUTS = ("coverage.csv", "reach.gpkg", "reach.json")
+#: The tables written with --out postgresql://...?schema=SCHEMA (isochrones too with --isochrones).
+TABLES = ("coverage", "underserved", "unreachable")
 #: Unreachable records listed on stdout (all are in reach.gpkg).
 MAX_LISTED = 20
 
@@ -109,7 +113,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--population", required=True, metavar="POP",
                    help="population raster (.tif) or point/polygon layer with a population column")
     p.add_argument("--zones", required=True, metavar="ZONES", help="unit polygons")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder, or postgresql://USER@HOST:PORT/DB?schema=SCHEMA for the tables "
+                        f"{', '.join(TABLES)} (and isochrones)")
     p.add_argument("--teams", metavar="REGISTRY", help="team registry (.csv/.xlsx): names the team of each gap")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="date for the team registry (default: today)")
     p.add_argument("--catalogue", metavar="CSV", help="facility catalogue (default: GB 50180-2018 catalogue)")
@@ -134,6 +140,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also write DIR/scenario.npz, for what-if changes with planner-gis whatif DIR")
     add_crs_option(p, "the network line layer or GraphML, FAC, POP, ZONES and --entrances")
     add_coords_options(p)
+    add_replace_option(p, ", ".join(TABLES) + " (and isochrones)")
+    add_format_option(p, "reach.gpkg")
     add_zone_columns(p, types=False)
     add_registry_columns(p)
     p.set_defaults(handler=run)
@@ -163,13 +171,14 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def write_reach(lc: LivingCircle, out: Path, inputs: dict) -> dict:
-    """Write coverage.csv, reach.gpkg and reach.json into ``out`` (each atomically)."""
-    from ..io import write_csv, write_layers, write_text
+def write_reach(lc: LivingCircle, out: Path, inputs: dict, fmt: str = "gpkg") -> dict:
+    """Write coverage.csv, reach.gpkg (``fmt="parquet"``: LAYER.parquet) and reach.json into ``out`` (atomically)."""
+    from ..io import write_csv, write_text
+    from ._common import write_layer_files
 
     summary = {"inputs": inputs, **lc.summary}
     write_csv(lc.coverage, out / "coverage.csv", columns=COVERAGE_COLUMNS)
-    write_layers(lc.layers(), out / "reach.gpkg")
+    write_layer_files(lc.layers(), out, "reach.gpkg", fmt)
     write_text(json.dumps(_jsonable(summary), ensure_ascii=False, indent=2) + "\n", out / "reach.json")
     return summary
 
@@ -196,7 +205,7 @@ def summary_line_zh(lc: LivingCircle) -> str:
     return f"{'，'.join(parts) or '无圈层'} 的居民（共 {residents:.0f} 人）可达该圈层全部设施"
 
 
-def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path) -> None:
+def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path | str, files: tuple = OUTPUTS) -> None:
     """Print the human summary of the run on stdout."""
     s = lc.summary
     c = s["counts"]
@@ -232,7 +241,10 @@ def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path) -> No
         print(line)
     if len(lines) > MAX_LISTED:
         print(f"    ... and {len(lines) - MAX_LISTED} more (layer 'unreachable' of reach.gpkg)")
-    print(f"  written to {out}/ ({', '.join(OUTPUTS)})")
+    if isinstance(out, Path):
+        print(f"  written to {out}/ ({', '.join(files)})")
+    else:
+        print(f"  written to {out} (tables {', '.join(lc.layers())}, runs)")
 
 
 def _read_facilities(args: argparse.Namespace, catalogue) -> tuple:
@@ -260,7 +272,7 @@ def _read_facilities(args: argparse.Namespace, catalogue) -> tuple:
 def _prepare(args: argparse.Namespace) -> tuple:
     """Checks before any work; the output folder and its files, the catalogue, the isochrone categories, the teams."""
     from ..facilities import load_catalogue
-    from ._common import check_inputs, prepare_out_dir, registry_columns
+    from ._common import check_inputs, database_target, layer_files, prepare_out_dir, registry_columns
 
     if args.max_snap <= 0:
         raise InputError(f"--max-snap {args.max_snap:g} must be a positive distance in metres",
@@ -271,8 +283,14 @@ def _prepare(args: argparse.Namespace) -> tuple:
     inputs = {"network": args.network, "facilities": args.facilities, "population": args.population,
               "zones": args.zones, "teams": args.teams, "as_of": args.as_of, "catalogue": args.catalogue,
               "entrances": args.entrances}
-    outputs = OUTPUTS + (("scenario.npz",) if args.scenario else ())
-    out = prepare_out_dir(args.out, outputs, [v for k, v in inputs.items() if k != "as_of"])
+    tables = TABLES + (("isochrones",) if args.isochrones or args.isochrone_category else ())
+    outputs = ("coverage.csv", *layer_files(args.format, "reach.gpkg", tables), "reach.json")
+    outputs += ("scenario.npz",) if args.scenario else ()
+    target = database_target(args, tables, [v for k, v in inputs.items() if k != "as_of"])
+    if target is not None and args.scenario:
+        raise InputError("--scenario writes a file (scenario.npz), not a table",
+                         fix="leave out --scenario with --out postgresql://..., or write into a folder")
+    out = target or prepare_out_dir(args.out, outputs, [v for k, v in inputs.items() if k != "as_of"])
     catalogue = load_catalogue(args.catalogue)
     iso_cats = list(args.isochrone_category or [])
     if args.isochrones and not iso_cats:
@@ -311,13 +329,20 @@ def run(args: argparse.Namespace) -> int:
             facility_id=facility_id, entrances=entrances, teams=teams, max_snap=args.max_snap,
             isochrone_categories=iso_cats, progress=scaled(bar, 0.3, 1.0),
         )
-    write_reach(lc, out, inputs)
+    if not isinstance(out, Path):
+        from ._common import write_database
+
+        written = write_database(args, out, lc.layers(), inputs, _jsonable(lc.summary))
+        print_summary(lc, catalogue, args.max_snap, out.label)
+        args.reporter.done(summary_line(lc), written, summary_zh=summary_line_zh(lc))
+        return 0
+    write_reach(lc, out, inputs, args.format)
     if args.scenario:
         from ..scenario import save_scenario, scenario_from_layers
 
         save_scenario(scenario_from_layers(net, lc.access, population, zones, catalogue, args.max_snap),
                       out / "scenario.npz")
-    print_summary(lc, catalogue, args.max_snap, out)
+    print_summary(lc, catalogue, args.max_snap, out, outputs)
     if args.scenario:
         print(f"  what-if file: {out / 'scenario.npz'} (planner-gis whatif {out} ...)")
     args.reporter.done(summary_line(lc), {name: str(out / name) for name in outputs},

@@ -29,9 +29,19 @@ import json
 from pathlib import Path
 
 from ..errors import InputError
-from ._common import HELP_FORMATTER, REGISTRY_COLUMNS, add_crs_option, add_registry_columns, add_zone_columns
+from ._common import (
+    HELP_FORMATTER,
+    REGISTRY_COLUMNS,
+    add_crs_option,
+    add_format_option,
+    add_registry_columns,
+    add_replace_option,
+    add_zone_columns,
+)
 
 OUTPUTS = ("sites.csv", "suggest.gpkg", "suggest.json")
+#: The tables written with --out postgresql://...?schema=SCHEMA.
+TABLES = ("sites", "newly_covered")
 #: Sites listed on stdout (all are in sites.csv).
 MAX_LISTED = 15
 
@@ -74,7 +84,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--candidates", required=True, metavar="FILE|every:M",
                    help="candidate sites (points or polygons), or every:M for points every M metres of "
                         "walking network inside the units")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder, or postgresql://USER@HOST:PORT/DB?schema=SCHEMA for the tables "
+                        f"{', '.join(TABLES)}")
     goal = p.add_mutually_exclusive_group(required=True)
     goal.add_argument("--sites", type=int, metavar="K", help="choose K sites covering the most residents (MCLP)")
     goal.add_argument("--target", type=float, metavar="SHARE",
@@ -111,6 +123,8 @@ def _extra_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--drop-disconnected", action="store_true",
                    help="keep only the largest connected piece of the network")
     add_crs_option(p, "the network line layer or GraphML, FAC, POP, ZONES, FILE and the entrance layers")
+    add_replace_option(p, ", ".join(TABLES))
+    add_format_option(p, "suggest.gpkg")
 
 
 def read_facilities(path: str, catalogue, category_column: str, crs: str | None = None):
@@ -123,7 +137,7 @@ def read_facilities(path: str, catalogue, category_column: str, crs: str | None 
     if fac_path.name.lower().endswith(".pbf"):
         return osm_facilities(fac_path, catalogue), "category"
     facilities = read_vector(path, crs=crs)
-    require_columns(facilities, [category_column], str(fac_path),
+    require_columns(facilities, [category_column], facilities.attrs.get("source", str(fac_path)),
                     hint="name the column holding the facility category with --category-column")
     return facilities, category_column
 
@@ -151,14 +165,15 @@ def _jsonable(v):
     return v
 
 
-def write_suggestion(result, out: Path, inputs: dict) -> dict:
-    """Write sites.csv, suggest.gpkg and suggest.json into ``out`` (each atomically)."""
-    from ..io import write_csv, write_layers, write_text
+def write_suggestion(result, out: Path, inputs: dict, fmt: str = "gpkg") -> dict:
+    """Write sites.csv, suggest.gpkg (``fmt="parquet"``: LAYER.parquet) and suggest.json into ``out`` (atomically)."""
+    from ..io import write_csv, write_text
     from ..suggest import SITES_COLUMNS
+    from ._common import write_layer_files
 
     summary = {"inputs": inputs, **result.summary}
     write_csv(result.sites, out / "sites.csv", columns=SITES_COLUMNS)
-    write_layers(result.layers(), out / "suggest.gpkg")
+    write_layer_files(result.layers(), out, "suggest.gpkg", fmt)
     write_text(json.dumps(_jsonable(summary), ensure_ascii=False, indent=2) + "\n", out / "suggest.json")
     return summary
 
@@ -187,7 +202,7 @@ def summary_line_zh(result) -> str:
             f"（{method}，最优性差距 {gap}）")
 
 
-def print_summary(result, out: Path) -> None:
+def print_summary(result, out: Path | str, files: tuple = OUTPUTS) -> None:
     """Print the human summary on stdout."""
     s = result.summary
     c = s["candidates"]
@@ -211,7 +226,10 @@ def print_summary(result, out: Path) -> None:
               f"residents -> {r.cumulative_share:.1%}")
     if len(result.sites) > MAX_LISTED:
         print(f"  ... and {len(result.sites) - MAX_LISTED} more (sites.csv)")
-    print(f"  written to {out}/ ({', '.join(OUTPUTS)})")
+    if isinstance(out, Path):
+        print(f"  written to {out}/ ({', '.join(files)})")
+    else:
+        print(f"  written to {out} (tables {', '.join(TABLES)}, runs)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -223,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
     from ..network import read_network
     from ..suggest import parse_every, suggest_sites
     from ..zones import read_zones
-    from ._common import check_inputs, prepare_out_dir
+    from ._common import check_inputs, database_target, layer_files, prepare_out_dir, write_database
 
     every = parse_every(args.candidates)
     check_inputs((args.network, "network"), (args.facilities, "facilities"), (args.population, "population"),
@@ -232,7 +250,10 @@ def run(args: argparse.Namespace) -> int:
     inputs = {"network": args.network, "facilities": args.facilities, "population": args.population,
               "zones": args.zones, "candidates": args.candidates, "teams": args.teams, "catalogue": args.catalogue,
               "entrances": args.entrances, "candidate_entrances": args.candidate_entrances}
-    out = prepare_out_dir(args.out, OUTPUTS, [v for k, v in inputs.items() if not (k == "candidates" and every)])
+    given = [v for k, v in inputs.items() if not (k == "candidates" and every)]
+    target = database_target(args, TABLES, given)
+    files = ("sites.csv", *layer_files(args.format, "suggest.gpkg", TABLES), "suggest.json")
+    out = prepare_out_dir(args.out, files, given) if target is None else None
     if args.sites is not None and args.sites < 1:
         raise InputError(f"--sites {args.sites} must be at least 1", fix="e.g. --sites 5")
     if args.target is not None and not 0 < args.target <= 1:
@@ -258,9 +279,13 @@ def run(args: argparse.Namespace) -> int:
                                  else None),
             candidate_id=args.candidate_id, max_snap=args.max_snap, method=args.method,
             time_limit=args.time_limit, progress=scaled(bar, 0.3, 1.0))
-    write_suggestion(result, out, inputs)
-    print_summary(result, out)
-    args.reporter.done(summary_line(result), {name: str(out / name) for name in OUTPUTS},
+    if target is None:
+        write_suggestion(result, out, inputs, args.format)
+        outputs = {name: str(out / name) for name in files}
+    else:
+        outputs = write_database(args, target, result.layers(), inputs, _jsonable(result.summary))
+    print_summary(result, out or target.label, files)
+    args.reporter.done(summary_line(result), outputs,
                        summary_zh=summary_line_zh(result), method=result.summary["method"], gap=result.summary["gap"],
                        seconds=result.summary["seconds"])
     return 0

@@ -63,6 +63,7 @@ from .._validate import list_ids
 from ..constants import TIERS, PathLike
 from ..errors import InputError
 from ..io import read_table
+from ..postgis.url import is_database_url
 from .rules import parse_osm_tags
 
 #: Columns every catalogue must have (the contract of the reach command).
@@ -128,7 +129,7 @@ def load_catalogue(path: PathLike | None = None) -> pd.DataFrame:
     ...
     planner_gis.errors.InputError: ...cat.csv line 2 (category 'school'): tier_min '20' is not one of 5, 10, 15...
     """
-    p = Path(path) if path is not None else default_catalogue_path()
+    p = (path if is_database_url(path) else Path(path)) if path is not None else default_catalogue_path()
     raw = read_table(p)
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]

@@ -14,6 +14,7 @@ from ..constants import PathLike
 from ..crs import crs_label
 from ..errors import CRSError, InputError, NetworkError
 from ..io import check_input_file, declared_crs, read_vector, split_layer
+from ..postgis.url import is_database_url
 from .build import build_network
 from .model import SAVED_SUFFIX, WalkNetwork, load_network
 
@@ -95,6 +96,10 @@ def read_network(
     InputError, NetworkError, CRSError
         If the file cannot be read or holds no usable network.
     """
+    if is_database_url(path):  # a PostGIS table of lines
+        lines = read_vector(path, crs=crs)
+        return build_network(lines, metric_crs=metric_crs, drop_disconnected=drop_disconnected,
+                             progress=progress, what=lines.attrs["source"])
     p, layer = split_layer(path)
     name = p.name.lower()
     check_input_file(p, expect="vector" if not name.endswith((SAVED_SUFFIX, ".pbf", ".graphml")) else "network")

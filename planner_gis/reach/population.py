@@ -22,7 +22,8 @@ from .._validate import MAX_LISTED, list_ids, require_columns
 from ..constants import PathLike
 from ..crs import to_metric
 from ..errors import CRSError, InputError
-from ..io import check_input_file, declared_crs, read_vector, record_names
+from ..io import check_input_file, declared_crs, read_vector, record_names, source_label
+from ..postgis.url import is_database_url
 
 #: File suffixes read as population rasters by :func:`read_population`.
 RASTER_SUFFIXES = (".tif", ".tiff", ".img", ".vrt", ".asc")
@@ -214,7 +215,9 @@ def read_population(
     layer file may be ``FILE:LAYER``; ``coords="gcj02"`` or ``"bd09"`` declares
     Amap / Baidu lon/lat of a layer (see :func:`planner_gis.io.read_vector`).
     """
-    if not isinstance(source, gpd.GeoDataFrame):
+    if is_database_url(source):
+        layer, label = read_vector(source, crs=crs, coords=coords), source_label(source)
+    elif not isinstance(source, gpd.GeoDataFrame):
         path = Path(source)
         if path.suffix.lower() in RASTER_SUFFIXES:
             if coords not in (None, "wgs84"):

@@ -27,6 +27,7 @@ from ..constants import PathLike
 from ..crs import convert_coords, normalize_datum
 from ..errors import CRSError, GeometryError, InputError, PlannerGisError
 from ..io import read_table, read_vector, split_layer
+from ..postgis.url import is_database_url
 from ..registry import _truthy, parse_date
 from .kinds import allowed_kinds_text, normalise_kind
 
@@ -138,6 +139,14 @@ def _source(source, layer, sheet) -> tuple:
         return _layer_frame(source, "records layer")
     if isinstance(source, pd.DataFrame):
         return source.astype(object).where(source.notna(), "").astype(str), "records table", None, None, "row"
+    if is_database_url(source):  # a point layer, or a table with lon/lat columns
+        from ..postgis import has_geometry
+
+        if not has_geometry(source):
+            df = read_table(source)
+            return df, df.attrs["source"], None, None, "row"
+        gdf = read_vector(source)
+        return _layer_frame(gdf, gdf.attrs["source"])
     path, named = split_layer(source)
     if path.suffix.lower() in TABLE_SUFFIXES:
         df = read_table(path, sheet=sheet).fillna("")

@@ -89,9 +89,9 @@ def _reader(stream, name: str, sink: queue.Queue) -> None:
     sink.put((name, None))
 
 
-def _popen(command: list[str], cwd: str | None) -> subprocess.Popen:
+def _popen(command: list[str], cwd: str | None, env: dict | None = None) -> subprocess.Popen:
     kwargs = dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-                  encoding="utf-8", errors="replace", env=subprocess_env(), cwd=cwd, bufsize=1)
+                  encoding="utf-8", errors="replace", env={**subprocess_env(), **(env or {})}, cwd=cwd, bufsize=1)
     if sys.platform.startswith("win"):
         kwargs["creationflags"] = (getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
                                    | hidden_window().get("creationflags", 0))
@@ -120,8 +120,12 @@ def stop(proc: subprocess.Popen, grace: float = GRACE) -> None:
         pass
 
 
-def run_command(command: list[str], callbacks: Callbacks | None = None, cwd: str | None = None) -> CommandResult:
+def run_command(command: list[str], callbacks: Callbacks | None = None, cwd: str | None = None,
+                env: dict | None = None) -> CommandResult:
     """Run ``command`` (a ``planner-gis ... --progress jsonl`` command line) to the end.
+
+    ``env`` adds variables to the subprocess's environment (the ``PGPASSWORD`` of
+    PostGIS inputs, which never goes on the command line).
 
     Returns
     -------
@@ -137,7 +141,7 @@ def run_command(command: list[str], callbacks: Callbacks | None = None, cwd: str
     """
     cb = callbacks or Callbacks()
     started = time.monotonic()
-    proc = _popen(command, cwd)
+    proc = _popen(command, cwd, env)
     lines: queue.Queue = queue.Queue()
     readers = [threading.Thread(target=_reader, args=(proc.stdout, "stdout", lines), daemon=True),
                threading.Thread(target=_reader, args=(proc.stderr, "stderr", lines), daemon=True)]

@@ -130,6 +130,7 @@ class CliAlgorithm(QgsProcessingAlgorithm):
         except EnvironmentProblem as exc:
             raise QgsProcessingException(str(exc)) from None
         work = Path(tempfile.mkdtemp(prefix=f"planner-gis-{self.name()}-", dir=QgsProcessingUtils.tempFolder()))
+        self.secret_env = {}  # PGPASSWORD of PostGIS inputs (inputs.vector_argument): never on the command line
         try:
             args = self.arguments(parameters, context, feedback, work)
             if feedback.isCanceled():
@@ -150,7 +151,8 @@ class CliAlgorithm(QgsProcessingAlgorithm):
         """Run the command; errors become QgsProcessingException with the command's message."""
         log(" ".join(command))
         try:
-            return run_command(command, FeedbackCallbacks(feedback), cwd=str(work))
+            return run_command(command, FeedbackCallbacks(feedback), cwd=str(work),
+                               env=getattr(self, "secret_env", None))
         except CommandCancelled:
             raise QgsProcessingException(self.tr("cancelled by the user")) from None
         except CommandFailed as exc:

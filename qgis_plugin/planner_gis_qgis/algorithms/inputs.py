@@ -2,10 +2,14 @@
 
 A layer that is already a plain file (a GeoPackage layer, a shapefile, a
 GeoJSON ...) is passed by its path (``FILE:LAYER`` for one layer of a
-GeoPackage). Anything else becomes a GeoPackage in the run's work folder: a
-memory layer, a database layer, a layer with a filter, only the selected
-features, or a layer whose CRS was set in QGIS rather than in the file. This
-is file conversion only; no GIS logic happens here.
+GeoPackage). A PostGIS layer is passed as the ``postgresql://`` URL of its
+table (host, port, database, user, schema.table and its filter as ``where=``;
+:func:`postgres_url`); its password never goes on the command line but into
+the subprocess's ``PGPASSWORD`` (:func:`vector_argument` records it on the
+algorithm). Anything else becomes a GeoPackage in the run's work folder: a
+memory layer, a layer with a filter, only the selected features, or a layer
+whose CRS was set in QGIS rather than in the file. This is file conversion
+only; no GIS logic happens here.
 """
 
 from __future__ import annotations
@@ -13,7 +17,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from urllib.parse import quote
+
 from qgis.core import (
+    QgsApplication,
+    QgsAuthMethodConfig,
+    QgsDataSourceUri,
     QgsFeatureSink,
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
@@ -51,6 +60,58 @@ def _plain_file(layer) -> str | None:
     return None
 
 
+def postgres_url(source: str) -> tuple[str, str] | None:
+    """``(postgresql:// URL, password)`` of a PostGIS layer's data source URI; None for a query layer.
+
+    The URL holds ``USER@HOST:PORT/DB``, ``table=SCHEMA.TABLE``, the layer's
+    filter as ``where=`` and a ``service=``; never the password (returned apart,
+    from the URI or its QGIS authentication configuration; ``""`` if none).
+    """
+    uri = QgsDataSourceUri(source)
+    table = uri.table()
+    if not table or table.startswith("("):  # an SQL query layer: exported to a file instead
+        return None
+    user, password = uri.username(), uri.password()
+    if uri.authConfigId():
+        config = QgsAuthMethodConfig()
+        if QgsApplication.authManager().loadAuthenticationConfig(uri.authConfigId(), config, True):
+            user = config.config("username") or user
+            password = config.config("password") or password
+    netloc = (quote(user, safe="") + "@" if user else "") + (uri.host() or "")
+    if uri.port():
+        netloc += f":{uri.port()}"
+    query = [f"service={quote(uri.service(), safe='')}"] if uri.service() else []
+    query.append(f"table={quote(uri.schema() or 'public', safe='')}.{quote(table, safe='')}")
+    if uri.sql():
+        query.append(f"where={quote(uri.sql(), safe='')}")
+    return f"postgresql://{netloc}/{quote(uri.database(), safe='')}?{'&'.join(query)}", password or ""
+
+
+def _database_url(alg, layer) -> str | None:
+    """The URL of a PostGIS layer, its password kept for the subprocess (``alg.secret_env``); else None.
+
+    A layer whose CRS was changed in QGIS, or a second password different
+    from the first, gives None (the layer is exported to a file).
+    """
+    if layer is None or layer.providerType() != "postgres":
+        return None
+    provider = layer.dataProvider()
+    if provider is None or provider.crs() != layer.crs():
+        return None
+    found = postgres_url(layer.source())
+    if found is None:
+        return None
+    url, password = found
+    env = getattr(alg, "secret_env", None)
+    if env is None:
+        env = alg.secret_env = {}
+    if password:
+        if env.get("PGPASSWORD", password) != password:
+            return None
+        env["PGPASSWORD"] = password
+    return url
+
+
 def vector_argument(alg, parameters: dict, name: str, context, feedback, work: Path) -> str | None:
     """The file the command reads for the feature-source parameter ``name`` (None if unset).
 
@@ -65,7 +126,8 @@ def vector_argument(alg, parameters: dict, name: str, context, feedback, work: P
     selected = isinstance(value, QgsProcessingFeatureSourceDefinition) and (
         value.selectedFeaturesOnly or getattr(value, "featureLimit", -1) not in (-1, None))
     if not selected:
-        plain = _plain_file(alg.parameterAsVectorLayer(parameters, name, context))
+        layer = alg.parameterAsVectorLayer(parameters, name, context)
+        plain = _plain_file(layer) or _database_url(alg, layer)
         if plain is not None:
             return plain
     source = alg.parameterAsSource(parameters, name, context)

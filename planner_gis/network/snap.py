@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from .. import _jit
 from ..errors import CRSError
 from .index import SegmentIndex
 from .model import WalkNetwork
@@ -104,6 +105,8 @@ def snap_points(
         return Snapped(edge, np.zeros(n), np.sqrt(dist2), np.full((n, 2), np.nan))
     idx = net._snap_index
     x, y = xy[:, 0], xy[:, 1]
+    if _jit.enabled() and idx.keys is None:
+        return _snap_compiled(net, idx, x, y, max_snap, k)
     finite = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     # process points in cell order: neighbouring points share candidate edges
     ckey = (np.floor((y[finite] - idx.y0) / idx.s) * (idx.ncx + 3)
@@ -120,6 +123,34 @@ def snap_points(
     dist = np.sqrt(dist2, out=dist2)
     edge[dist > max_snap] = -1
     offset, snapped = _positions(net, idx, x, y, edge)
+    return Snapped(edge, offset, dist, snapped)
+
+
+def _snap_compiled(net: WalkNetwork, idx: SegmentIndex, x: np.ndarray, y: np.ndarray, max_snap: float,
+                   k: int) -> Snapped:
+    """:func:`snap_points` with the compiled kernels (dense cell tables): the same result, bit for bit."""
+    from . import _kernels as K
+
+    n = len(x)
+    edge = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.inf)
+    offset = np.zeros(n)
+    snapped = np.full((n, 2), np.nan)
+    # points in coarse buckets of about 8 x 8 cells (neighbours share cached pieces);
+    # larger buckets when the grid is much larger than the point set
+    side = 8.0 * idx.s
+    while True:
+        nbx, nby = int(idx.ncx * idx.s / side) + 1, int(idx.ncy * idx.s / side) + 1
+        if nbx * nby <= 4 * n + 4096:
+            break
+        side *= 2.0
+    order = K.bucket_order(x, y, idx.x0, idx.y0, side, nbx, nby)
+    todo = K.grid_snap(x, y, order, float(max_snap), idx.grid, idx.ptr, idx.vec, idx.piece_edge,
+                       edge, dist, offset, snapped)
+    if len(todo):
+        te, td2 = idx.tree_query(x[todo], y[todo], k, max_snap)
+        K.project_snapped(x, y, todo, te, td2, float(max_snap), net.node_xy, net.edge_u, net.edge_v,
+                          net.edge_length, edge, dist, offset, snapped)
     return Snapped(edge, offset, dist, snapped)
 
 
@@ -150,14 +181,15 @@ def _positions(net: WalkNetwork, idx: SegmentIndex, x: np.ndarray, y: np.ndarray
     e = edge[sel]
     # fraction along the edge, as in SegmentIndex.project (same operations, so the same bits),
     # in place: 1M points would otherwise need ~15 fresh 8 MB temporaries
-    ax, ay, dx, dy = idx.ax[e], idx.ay[e], idx.dx[e], idx.dy[e]
+    ax, ay, dx, dy, inv = idx.edge_vectors(e)
     t = np.subtract(x[sel], ax)
     t *= dx
     q = np.subtract(y[sel], ay)
     q *= dy
     t += q
     del q
-    t *= idx.inv_len2[e]
+    t *= inv
+    del inv
     np.clip(t, 0.0, 1.0, out=t)
     offset = np.zeros(n)
     length = net.edge_length[e]

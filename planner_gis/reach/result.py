@@ -20,7 +20,7 @@ from ..constants import COVERAGE_COLUMNS, TIERS
 from ..crs import crs_label
 from ..errors import CRSError, InputError
 from ..network import Snapped, WalkNetwork, points_xy, snap_points
-from .engine import nearest_into, source_graph
+from .engine import nearest_per_group
 from .membership import zone_membership
 from .population import population_weights
 from .underserved import underserved_areas
@@ -234,19 +234,17 @@ def _known_facilities(facilities: gpd.GeoDataFrame, category_column: str,
 def _distances(net: WalkNetwork, o_snap: Snapped, f_snap: Snapped, fcat: np.ndarray, cat: pd.DataFrame,
                distance_limit: float | None, progress: ProgressCallback | None) -> np.ndarray:
     """Distance from every origin to the nearest facility of each category: (categories x origins)."""
-    graph = source_graph(net, f_snap)
-    n_cat = len(cat)
-    # one row per category, written in place; origin_distance is its transpose (no copy)
-    dist = np.empty((n_cat, len(o_snap)))
-    scratch = np.empty(len(o_snap))
     thresholds = cat["threshold_m"].to_numpy(dtype=np.float64)
-    for j, row in cat.iterrows():
-        sources = np.flatnonzero((fcat == row["category"]) & (f_snap.edge >= 0))
-        thr = thresholds[j]
-        limit = thr if distance_limit is None else max(thr, float(distance_limit))
-        nearest_into(net, o_snap, f_snap, limit, graph, sources, dist[j], scratch)
-        report(progress, (j + 1) / n_cat, f"distances: {row['category']}")
-    return dist
+    limits = thresholds if distance_limit is None else np.maximum(thresholds, float(distance_limit))
+    names = cat["category"].tolist()
+    groups = [np.flatnonzero((fcat == c) & (f_snap.edge >= 0)) for c in names]
+
+    def step(fraction: float, message: str) -> None:
+        j = min(int(round(fraction * len(names))), len(names)) - 1
+        report(progress, fraction, f"distances: {names[max(j, 0)]}")
+
+    # one row per category, written in place; origin_distance is its transpose (no copy)
+    return nearest_per_group(net, o_snap, f_snap, groups, limits, progress=step if progress else None)
 
 
 def _zones_in(zones: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoSeries:

@@ -10,8 +10,11 @@ and :mod:`~planner_gis.reach.membership`; each kernel gives the same bits:
   same minimum of the same left-to-right sums along its paths, so the same
   float, whatever the order the heap settles nodes in. It touches only the
   nodes it reaches (no fresh array per search, no copy of the arc list).
-* :func:`origin_distances` is ``_from_nodes_into`` plus the same-edge
-  shortcuts and the limit of ``nearest_into`` for one category.
+* :func:`origin_block` is ``_from_nodes_into`` plus the same-edge
+  shortcuts and the limit of ``nearest_into``, for all categories in one
+  pass over the origins; node distances are kept for the reached nodes only
+  (:func:`compact_table`: a few per cent of the nodes for walking
+  thresholds), so most origins need no lookup at all.
 * :func:`bucket_sort` is a stable counting sort (``argsort(kind="stable")``
   of small integer keys).
 * :func:`coverage_sums` adds the population and covered population per unit
@@ -85,8 +88,8 @@ def bounded_search(indptr, indices, weights, seed_node, seed_val, limit, dist, s
     """Multi-source Dijkstra up to ``limit`` from seeds ``(node, value)``; returns the number of reached nodes.
 
     ``dist`` must be all ``inf`` and ``settled`` all False on entry; the
-    reached nodes are listed in ``touched`` (reset them with
-    :func:`reset_search`). ``hv``/``hn`` hold the heap (at least
+    reached nodes are listed in ``touched`` (unmark them with
+    :func:`reset_search` before the next search). ``hv``/``hn`` hold the heap (at least
     ``len(indices) + len(seed_node)`` slots: one per possible improvement).
     """
     n_touched = 0
@@ -113,36 +116,91 @@ def bounded_search(indptr, indices, weights, seed_node, seed_val, limit, dist, s
 
 @njit
 def reset_search(dist, settled, touched, n_touched):
-    """Undo a search: ``dist`` back to ``inf`` and ``settled`` to False on the reached nodes."""
+    """Undo a search: ``dist`` back to ``inf`` and ``settled`` to False on the nodes it reached."""
     for k in range(n_touched):
         dist[touched[k]] = np.inf
         settled[touched[k]] = False
 
 
 @njit
-def origin_distances(dist, u, v, cu, cv, edge, offset, snap_d, same, limit, out):
-    """Distance of each origin to the nearest source, from node distances ``dist`` (one category).
+def _same_edge(i, e, offset_i, snap_i, same, out):
+    """Fold the direct walks along edge ``e`` to the sources on it into ``out[:, i]``."""
+    s_edge, s_group, s_off, s_dist = same
+    k = np.searchsorted(s_edge, e)
+    while k < len(s_edge) and s_edge[k] == e:
+        direct = snap_i + abs(offset_i - s_off[k]) + s_dist[k]
+        g = s_group[k]
+        if direct < out[g, i]:
+            out[g, i] = direct
+        k += 1
 
-    ``min(dist[u] + cu, dist[v] + cv)``, then the direct walks along a shared
-    edge: ``same`` is ``(edges, offsets, snap distances)`` of the category's
-    sources sorted by edge (the first array also marks, via the flag
-    array ``same[3]`` per edge, which edges hold one); finally ``inf`` beyond
-    ``limit``.
+
+@njit
+def compact_table(n_nodes, nodes, groups, values, n_groups):
+    """Node distances of the reached nodes only: ``(row of each node or -1, rows x groups table)``.
+
+    ``nodes``, ``groups``, ``values`` list each (reached node, group,
+    distance); nodes reached by no group have row -1 (all ``inf``).
     """
-    s_edge, s_off, s_dist, has = same
-    for i in range(len(out)):
-        a = dist[u[i]] + cu[i]
-        b = dist[v[i]] + cv[i]
-        best = a if a <= b else b
+    row_of = np.full(n_nodes, -1, dtype=np.int64)
+    n_rows = 0
+    for node in nodes:
+        if row_of[node] < 0:
+            row_of[node] = n_rows
+            n_rows += 1
+    table = np.full((n_rows, n_groups), np.inf)
+    for k in range(len(nodes)):
+        table[row_of[nodes[k]], groups[k]] = values[k]
+    return row_of, table
+
+
+@njit
+def live_edges(eu, ev, row_of, has):
+    """Edges with a reached end node or a source on them (the others give ``inf`` for every group)."""
+    live = np.zeros(len(eu), dtype=np.bool_)
+    for e in range(len(eu)):
+        live[e] = has[e] or row_of[eu[e]] >= 0 or row_of[ev[e]] >= 0
+    return live
+
+
+@njit
+def _origin(i, e, row_of, table, offset, snap_d, eu, ev, length, same, has, limits, out):
+    """The distances of origin ``i`` on edge ``e`` to all groups (see :func:`origin_block`)."""
+    ru, rv = row_of[eu[e]], row_of[ev[e]]
+    cu = snap_d[i] + offset[i]
+    cv = snap_d[i] + (length[e] - offset[i])
+    for j in range(table.shape[1]):
+        a = table[ru, j] + cu if ru >= 0 else np.inf
+        b = table[rv, j] + cv if rv >= 0 else np.inf
+        out[j, i] = a if a <= b else b
+    if has[e]:
+        _same_edge(i, e, offset[i], snap_d[i], same, out)
+    for j in range(table.shape[1]):
+        if out[j, i] > limits[j]:
+            out[j, i] = np.inf
+
+
+@njit
+def origin_block(row_of, table, edge, offset, snap_d, eu, ev, length, same, has, limits, out):
+    """Distance of each origin to the nearest source of each group, from the reached nodes' distances.
+
+    Per group (the numpy ``_from_nodes_into`` and ``nearest_into``):
+    ``min(dist[u] + cu, dist[v] + cv)`` with the costs of ``_ends``
+    (``dist`` is ``table[row_of[node]]``, ``inf`` for unreached nodes),
+    then the direct walks to the group's sources on the origin's own edge
+    (``same``: edges, groups, offsets and snap distances of the sources,
+    sorted by edge; ``has`` flags the edges holding one), then ``inf``
+    beyond the group's limit. Origins on edges that no search reached
+    (:func:`live_edges`) get ``inf`` without any lookup.
+    """
+    live = live_edges(eu, ev, row_of, has)
+    for i in range(len(edge)):
         e = edge[i]
-        if e >= 0 and has[e]:
-            k = np.searchsorted(s_edge, e)
-            while k < len(s_edge) and s_edge[k] == e:
-                direct = snap_d[i] + abs(offset[i] - s_off[k]) + s_dist[k]
-                if direct < best:
-                    best = direct
-                k += 1
-        out[i] = np.inf if best > limit else best
+        if e >= 0 and live[e]:
+            _origin(i, e, row_of, table, offset, snap_d, eu, ev, length, same, has, limits, out)
+        else:
+            for j in range(table.shape[1]):
+                out[j, i] = np.inf
 
 
 @njit

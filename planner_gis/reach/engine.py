@@ -195,7 +195,7 @@ def nearest_into(net: WalkNetwork, dest: Snapped, src: Snapped, limit: float,
         out.fill(np.inf)
         return out
     if _jit.enabled():
-        return _nearest_compiled(net, dest, src, sources, limit, out, _SearchSpace(net, 2 * len(sources)))
+        return _nearest_compiled(net, dest, src, [sources], np.array([float(limit)]), out[None, :])[0]
     if graph is None:
         graph = source_graph(net, src)
     nd = dijkstra(graph, directed=True, indices=net.n_nodes + sources, min_only=True, limit=limit)
@@ -212,46 +212,46 @@ def nearest_into(net: WalkNetwork, dest: Snapped, src: Snapped, limit: float,
     return out
 
 
-class _SearchSpace:
-    """Working arrays of the compiled bounded searches on one network, reused from search to search.
+def _nearest_compiled(net: WalkNetwork, dest: Snapped, src: Snapped, groups: list, limits: np.ndarray,
+                      out: np.ndarray) -> np.ndarray:
+    """Rows of :func:`nearest_per_group` with the compiled kernels (groups: reachable source rows), bit for bit.
 
-    Node distances start at ``inf`` and are reset after each search on the
-    nodes it reached only; the heap arrays are allocated without being
-    touched (the memory is used only as far as a search needs it).
+    One bounded search per group; the distances of the nodes it reached are
+    kept in a small table, then one pass over the origins fills all groups.
     """
-
-    def __init__(self, net: WalkNetwork, max_seeds: int):
-        indptr, indices, weights = net.csr_arrays
-        self.arcs = (indptr, indices, weights)
-        self.dist = np.full(net.n_nodes, np.inf)
-        self.settled = np.zeros(net.n_nodes, dtype=bool)
-        self.touched = np.empty(net.n_nodes, dtype=np.int64)
-        cap = len(indices) + max_seeds
-        self.hv = np.empty(cap)
-        self.hn = np.empty(cap, dtype=np.int64)
-        self.has = np.zeros(net.n_edges, dtype=bool)
-
-
-def _nearest_compiled(net: WalkNetwork, dest: Snapped, src: Snapped, sources: np.ndarray, limit: float,
-                      out: np.ndarray, space: _SearchSpace) -> np.ndarray:
-    """:func:`nearest_into` with the compiled kernels (``sources``: reachable source rows), bit for bit."""
     from . import _kernels as K
 
-    e = src.edge[sources]
-    seed_node = np.concatenate([net.edge_u[e], net.edge_v[e]])
-    # the weights of the virtual source arcs of source_graph
-    seed_val = np.concatenate([src.distance[sources] + src.offset[sources],
-                               src.distance[sources] + (net.edge_length[e] - src.offset[sources])])
-    n_touched = K.bounded_search(*space.arcs, seed_node, seed_val, float(limit), space.dist, space.settled,
-                                 space.touched, space.hv, space.hn)
-    by_edge = np.argsort(e, kind="stable")
-    s_edge = e[by_edge]
-    space.has[s_edge] = True
-    u, v, cu, cv = _ends(net, dest)
-    same = (s_edge, src.offset[sources][by_edge], src.distance[sources][by_edge], space.has)
-    K.origin_distances(space.dist, u, v, cu, cv, dest.edge, dest.offset, dest.distance, same, float(limit), out)
-    space.has[s_edge] = False
-    K.reset_search(space.dist, space.settled, space.touched, n_touched)
+    indptr, indices, weights = net.csr_arrays
+    dist = np.full(net.n_nodes, np.inf)
+    settled = np.zeros(net.n_nodes, dtype=bool)
+    touched = np.empty(net.n_nodes, dtype=np.int64)
+    # one heap slot per possible improvement; untouched memory costs nothing
+    hv = np.empty(len(indices) + 2 * max(len(g) for g in groups))
+    hn = np.empty(len(hv), dtype=np.int64)
+    reached = []
+    for j, g in enumerate(groups):
+        e = src.edge[g]
+        seed_node = np.concatenate([net.edge_u[e], net.edge_v[e]])
+        # the weights of the virtual source arcs of source_graph
+        seed_val = np.concatenate([src.distance[g] + src.offset[g],
+                                   src.distance[g] + (net.edge_length[e] - src.offset[g])])
+        n_touched = K.bounded_search(indptr, indices, weights, seed_node, seed_val, float(limits[j]),
+                                     dist, settled, touched, hv, hn)
+        nodes = touched[:n_touched].copy()
+        reached.append((nodes, dist[nodes]))
+        K.reset_search(dist, settled, touched, n_touched)
+    row_of, table = K.compact_table(net.n_nodes, np.concatenate([r[0] for r in reached]),
+                                    np.repeat(np.arange(len(groups)), [len(r[0]) for r in reached]),
+                                    np.concatenate([r[1] for r in reached]), len(groups))
+    rows = np.concatenate(groups)
+    group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    by_edge = np.argsort(src.edge[rows], kind="stable")
+    rows, group_of = rows[by_edge], group_of[by_edge]
+    has = np.zeros(net.n_edges, dtype=bool)
+    has[src.edge[rows]] = True
+    same = (src.edge[rows], group_of, src.offset[rows], src.distance[rows])
+    K.origin_block(row_of, table, dest.edge, dest.offset, dest.distance, net.edge_u, net.edge_v,
+                   net.edge_length, same, has, np.asarray(limits, dtype=np.float64), out)
     return out
 
 
@@ -292,21 +292,24 @@ def nearest_per_group(net: WalkNetwork, dest: Snapped, src: Snapped, groups: lis
     [[inf, 160.0], [60.0, 60.0]]
     """
     out = np.empty((len(groups), len(dest))) if out is None else out
-    compiled = _jit.enabled()
-    graph = None if compiled else source_graph(net, src)
-    space = None
-    scratch = None if compiled else np.empty(len(dest))
-    for j, g in enumerate(groups):
-        g = np.asarray(g, dtype=np.int64)
-        g = g[src.edge[g] >= 0]
-        if len(g) == 0:
+    groups = [np.asarray(g, dtype=np.int64) for g in groups]
+    groups = [g[src.edge[g] >= 0] for g in groups]
+    live = [j for j, g in enumerate(groups) if len(g)]
+    for j in range(len(groups)):
+        if not len(groups[j]):
             out[j].fill(np.inf)
-        elif compiled:
-            space = space or _SearchSpace(net, 2 * max(len(x) for x in groups))
-            _nearest_compiled(net, dest, src, g, float(limits[j]), out[j], space)
-        else:
-            nearest_into(net, dest, src, float(limits[j]), graph, g, out[j], scratch)
-        report(progress, (j + 1) / len(groups), "distances")
+    if _jit.enabled() and live:
+        block = out if len(live) == len(groups) else np.empty((len(live), len(dest)))
+        _nearest_compiled(net, dest, src, [groups[j] for j in live], np.asarray(limits)[live], block)
+        if block is not out:
+            out[live] = block
+        report(progress, 1.0, "distances")
+        return out
+    graph = source_graph(net, src) if live else None
+    scratch = np.empty(len(dest))
+    for k, j in enumerate(live):
+        nearest_into(net, dest, src, float(limits[j]), graph, groups[j], out[j], scratch)
+        report(progress, (k + 1) / len(live), "distances")
     return out
 
 

@@ -243,8 +243,10 @@ def _distances(net: WalkNetwork, o_snap: Snapped, f_snap: Snapped, fcat: np.ndar
         j = min(int(round(fraction * len(names))), len(names)) - 1
         report(progress, fraction, f"distances: {names[max(j, 0)]}")
 
-    # one row per category, written in place; origin_distance is its transpose (no copy)
-    return nearest_per_group(net, o_snap, f_snap, groups, limits, progress=step if progress else None)
+    # one column per category of an (origins x categories) block, written in place: the
+    # distances of an origin lie side by side, and origin_distance wraps the block (no copy)
+    block = np.empty((len(o_snap), len(names)))
+    return nearest_per_group(net, o_snap, f_snap, groups, limits, out=block.T, progress=step if progress else None)
 
 
 def _zones_in(zones: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoSeries:

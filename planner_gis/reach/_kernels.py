@@ -219,6 +219,26 @@ def bucket_sort(key, n_keys):
 
 
 @njit
+def box_candidates(order, ptr, xy, nb, r0, r1, c0, c1, box):
+    """Points of bucket rows ``r0..r1``, columns ``c0..c1`` inside ``box`` (``membership._box_candidates``)."""
+    total = 0
+    for r in range(r0, r1 + 1):
+        total += ptr[r * nb + c1 + 1] - ptr[r * nb + c0]
+    cand = np.empty(total, dtype=np.int64)
+    cx = np.empty(total)
+    cy = np.empty(total)
+    n = 0
+    for r in range(r0, r1 + 1):
+        for k in range(ptr[r * nb + c0], ptr[r * nb + c1 + 1]):
+            i = order[k]
+            x, y = xy[i, 0], xy[i, 1]
+            if x >= box[0] and x <= box[2] and y >= box[1] and y <= box[3]:
+                cand[n], cx[n], cy[n] = i, x, y
+                n += 1
+    return cand[:n], cx[:n], cy[:n]
+
+
+@njit
 def coverage_sums(p_idx, z_idx, weights, covered, tier_cols, n_zones):
     """Population, and covered population per category and per tier, per unit (``np.bincount`` sums).
 

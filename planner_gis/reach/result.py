@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .. import _jit
 from .._progress import ProgressCallback, report, scaled
 from ..constants import COVERAGE_COLUMNS, TIERS
 from ..crs import crs_label
@@ -262,27 +263,40 @@ def _zones_in(zones: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoSeries:
 def _coverage_table(cat: pd.DataFrame, covered: np.ndarray, weights: np.ndarray,
                     membership: tuple[np.ndarray, np.ndarray], unit_ids: np.ndarray) -> pd.DataFrame:
     """Population and covered population per unit, per category and per tier (all its categories)."""
-    p_idx, z_idx = membership
-    nz = len(unit_ids)
-    w_pair = weights[p_idx]
-    pop_z = np.bincount(z_idx, weights=w_pair, minlength=nz)
-
-    def rows(label: str, tier: int, thr: float, cov_mask: np.ndarray) -> pd.DataFrame:
-        cov = np.bincount(z_idx, weights=w_pair * cov_mask[p_idx], minlength=nz)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(pop_z > 0, cov / np.where(pop_z > 0, pop_z, 1), np.nan)
-        return pd.DataFrame({"unit_id": unit_ids, "category": label, "tier_min": tier, "threshold_m": thr,
-                             "population": pop_z, "covered_population": cov, "share": share})
-
-    tables = [rows(row["category"], int(row["tier_min"]), float(row["threshold_m"]), covered[j])
-              for j, row in cat.iterrows()]
-    for t in (t for t in TIERS if (cat["tier_min"] == t).any()):
-        cols = np.flatnonzero(cat["tier_min"].to_numpy() == t)
-        tables.append(rows(f"tier_{t}", t, np.nan, covered[cols].all(axis=0)))
+    tiers = [t for t in TIERS if (cat["tier_min"] == t).any()]
+    tier_cols = np.array([cat["tier_min"].to_numpy() == t for t in tiers], dtype=bool).reshape(len(tiers), len(cat))
+    pop_z, cov = _unit_sums(covered, weights, membership, tier_cols, len(unit_ids))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(pop_z > 0, cov / np.where(pop_z > 0, pop_z, 1), np.nan)
+    labels = [(row["category"], int(row["tier_min"]), float(row["threshold_m"])) for _, row in cat.iterrows()]
+    labels += [(f"tier_{t}", t, np.nan) for t in tiers]
+    tables = [pd.DataFrame({"unit_id": unit_ids, "category": label, "tier_min": tier, "threshold_m": thr,
+                            "population": pop_z, "covered_population": cov[k], "share": share[k]})
+              for k, (label, tier, thr) in enumerate(labels)]
     coverage = pd.concat(tables, ignore_index=True)[COVERAGE_COLUMNS]
     coverage["tier_min"] = coverage["tier_min"].astype(int)
     coverage["threshold_m"] = coverage["threshold_m"].astype(float)
     return coverage
+
+
+def _unit_sums(covered: np.ndarray, weights: np.ndarray, membership: tuple[np.ndarray, np.ndarray],
+               tier_cols: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Population per unit, and covered population per unit for each category, then each tier.
+
+    A tier covers an origin that reaches all of the tier's categories
+    (``tier_cols``: tiers x categories). Sums run over the (origin, unit)
+    pairs in their order (``np.bincount``; the compiled kernel adds in the
+    same order).
+    """
+    p_idx, z_idx = membership
+    if _jit.enabled():
+        from . import _kernels as K
+
+        return K.coverage_sums(p_idx, z_idx, weights, covered, tier_cols, n_units)
+    w_pair = weights[p_idx]
+    masks = [covered[j] for j in range(len(covered))] + [covered[cols].all(axis=0) for cols in tier_cols]
+    cov = np.array([np.bincount(z_idx, weights=w_pair * m[p_idx], minlength=n_units) for m in masks])
+    return np.bincount(z_idx, weights=w_pair, minlength=n_units), cov.reshape(len(masks), n_units)
 
 
 def _teams_per_unit(teams: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -105,7 +105,7 @@ def _place(e, v, key, cursor, piece_edge, vec):
     cursor[key] += 1
     piece_edge[pos] = e
     for c in range(6):
-        vec[c, pos] = v[c]
+        vec[pos, c] = v[c]
 
 
 @njit
@@ -120,7 +120,7 @@ def file_pieces(node_xy, eu, ev, length, sp, x0, y0, s, ncx, n_cells, n_pieces):
         ptr[c + 1] += ptr[c]
     cursor = ptr[:-1].copy()
     piece_edge = np.empty(n_pieces, dtype=np.int64)
-    vec = np.empty((6, n_pieces))
+    vec = np.empty((n_pieces, 6))
     # in piece order, as a stable sort: the first pieces of all edges, then the other pieces of cut edges
     for e in range(len(eu)):
         _place(e, edge_vector(node_xy, eu, ev, e) + (length[e],), key[e], cursor, piece_edge, vec)
@@ -162,12 +162,12 @@ def bucket_order(x, y, x0, y0, side, nbx, nby):
 def _scan(px, py, lo, hi, vec, piece_edge, best, best_i, best_d2):
     """Fold pieces ``lo:hi`` into the nearest so far (ties: lowest edge); ``d2`` as ``grid_query``."""
     for i in range(lo, hi):
-        dx = vec[2, i]
-        dy = vec[3, i]
-        qx = px - vec[0, i]
-        qy = py - vec[1, i]
+        dx = vec[i, 2]
+        dy = vec[i, 3]
+        qx = px - vec[i, 0]
+        qy = py - vec[i, 1]
         t = qx * dx + qy * dy
-        t = t * vec[4, i]
+        t = t * vec[i, 4]
         t = min(max(t, 0.0), 1.0)
         qx = qx - dx * t
         qy = qy - dy * t
@@ -228,11 +228,11 @@ def nearest_piece(px, py, s, x0, y0, half, ncx, ncy, ptr, vec, piece_edge, max_s
 @njit
 def _project(px, py, i, vec):
     """Offset along the edge and snapped point for piece row ``i`` (the operations of ``snap._positions``)."""
-    ax, ay, dx, dy = vec[0, i], vec[1, i], vec[2, i], vec[3, i]
+    ax, ay, dx, dy = vec[i, 0], vec[i, 1], vec[i, 2], vec[i, 3]
     t = (px - ax) * dx + (py - ay) * dy
-    t = t * vec[4, i]
+    t = t * vec[i, 4]
     t = min(max(t, 0.0), 1.0)
-    return vec[5, i] * t, dx * t + ax, dy * t + ay
+    return vec[i, 5] * t, dx * t + ax, dy * t + ay
 
 
 @njit

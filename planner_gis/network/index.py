@@ -137,7 +137,7 @@ class SegmentIndex:
             self.ncx = self.ncy = 1
             self.ptr = np.zeros(2, dtype=np.int64)
             self.piece_edge = np.zeros(0, dtype=np.int64)
-            self.vec = np.zeros((6, 0))
+            self.vec = np.zeros((0, 6))
             return
         s = self.s
         self.x0, self.y0 = float(mx.min()), float(my.min())
@@ -157,9 +157,10 @@ class SegmentIndex:
         del cx
         order = np.argsort(key, kind="stable")
         self.piece_edge = edge_of[order]
-        self.vec = np.empty((6, self.n_pieces))
-        for row, a in zip(self.vec, (*vectors, self.edge_length)):
-            np.take(a, self.piece_edge, out=row)
+        # one record per piece (start x, y, vector x, y, inverse squared length, length of its edge)
+        self.vec = np.empty((self.n_pieces, 6))
+        for c, a in enumerate((*vectors, self.edge_length)):
+            self.vec[:, c] = a[self.piece_edge]
         if dense_table(n_cells, len(key)):
             self.ptr = np.zeros(n_cells + 1, dtype=np.int64)
             np.cumsum(np.bincount(key, minlength=n_cells), out=self.ptr[1:])
@@ -188,32 +189,32 @@ class SegmentIndex:
     @property
     def c_ax(self) -> np.ndarray:
         """Start x of the edge of each sorted piece."""
-        return self.vec[0]
+        return self.vec[:, 0]
 
     @property
     def c_ay(self) -> np.ndarray:
         """Start y of the edge of each sorted piece."""
-        return self.vec[1]
+        return self.vec[:, 1]
 
     @property
     def c_dx(self) -> np.ndarray:
         """x extent of the edge of each sorted piece."""
-        return self.vec[2]
+        return self.vec[:, 2]
 
     @property
     def c_dy(self) -> np.ndarray:
         """y extent of the edge of each sorted piece."""
-        return self.vec[3]
+        return self.vec[:, 3]
 
     @property
     def c_inv(self) -> np.ndarray:
         """Inverse squared length of the edge of each sorted piece (0 for zero-length edges)."""
-        return self.vec[4]
+        return self.vec[:, 4]
 
     @property
     def c_len(self) -> np.ndarray:
         """Length of the edge of each sorted piece."""
-        return self.vec[5]
+        return self.vec[:, 5]
 
     @property
     def grid(self) -> np.ndarray:

@@ -16,6 +16,7 @@ import shapely
 from pyproj import CRS
 
 from .. import _jit
+from .._memory import small_pages
 from ..errors import CRSError
 from .index import SegmentIndex
 from .model import WalkNetwork
@@ -97,16 +98,21 @@ def snap_points(
     >>> s.edge.tolist(), s.offset.round(3).tolist(), s.distance.round(3).tolist()
     ([0, 1, -1], [90.0, 60.0, 0.0], [5.0, 5.0, 565.685])
     """
-    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    with small_pages():  # written once: no huge pages (see planner_gis._memory)
+        return _snap(net, np.asarray(xy, dtype=np.float64).reshape(-1, 2), max_snap, k, chunk)
+
+
+def _snap(net: WalkNetwork, xy: np.ndarray, max_snap: float, k: int, chunk: int) -> Snapped:
+    """:func:`snap_points` (same parameters)."""
     n = len(xy)
-    edge = np.full(n, -1, dtype=np.int64)
-    dist2 = np.full(n, np.inf)
     if n == 0 or net.n_edges == 0:
-        return Snapped(edge, np.zeros(n), np.sqrt(dist2), np.full((n, 2), np.nan))
+        return Snapped(np.full(n, -1, dtype=np.int64), np.zeros(n), np.full(n, np.inf), np.full((n, 2), np.nan))
     idx = net._snap_index
     x, y = xy[:, 0], xy[:, 1]
     if _jit.enabled() and idx.keys is None:
         return _snap_compiled(net, idx, x, y, max_snap, k)
+    edge = np.full(n, -1, dtype=np.int64)
+    dist2 = np.full(n, np.inf)
     finite = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     # process points in cell order: neighbouring points share candidate edges
     ckey = (np.floor((y[finite] - idx.y0) / idx.s) * (idx.ncx + 3)

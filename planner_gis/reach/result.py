@@ -16,6 +16,7 @@ import shapely
 from pyproj import CRS
 
 from .. import _jit
+from .._memory import small_pages
 from .._progress import ProgressCallback, report, scaled
 from ..constants import COVERAGE_COLUMNS, TIERS
 from ..crs import crs_label
@@ -162,6 +163,17 @@ def compute_coverage(
     -------
     ReachResult
     """
+    # the big arrays below are written once: no huge pages (see planner_gis._memory)
+    with small_pages():
+        return _coverage(net, facilities, population, zones, catalogue, category_column, population_column,
+                         zone_id, max_snap, teams, progress, underserved, cell_size, distance_limit)
+
+
+def _coverage(net: WalkNetwork, facilities: gpd.GeoDataFrame, population: gpd.GeoDataFrame,
+              zones: gpd.GeoDataFrame, catalogue: pd.DataFrame, category_column: str, population_column: str,
+              zone_id: str, max_snap: float, teams: pd.DataFrame | None, progress: ProgressCallback | None,
+              underserved: bool, cell_size: float | None, distance_limit: float | None) -> ReachResult:
+    """:func:`compute_coverage` (same parameters)."""
     cat = _validate_catalogue(catalogue)
     crs = net.crs
     _check_layers(facilities, population, zones, category_column, population_column, zone_id)

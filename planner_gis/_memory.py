@@ -13,6 +13,7 @@ its ``NUMPY_MADVISE_HUGEPAGE`` environment variable sets at import).
 
 Examples
 --------
+>>> import numpy as np
 >>> with small_pages():
 ...     a = np.zeros(10)
 >>> float(a.sum())
@@ -26,11 +27,10 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
-import numpy as np
 
 
 def _switch() -> Callable[[bool], bool] | None:
-    """numpy's ``_set_madvise_hugepage`` (returns the previous setting), or None if it has none."""
+    """The ``_set_madvise_hugepage`` switch of numpy (returns the previous setting), or None."""
     for name in ("numpy._core.multiarray", "numpy.core.multiarray"):
         try:
             mod = __import__(name, fromlist=["_set_madvise_hugepage"])

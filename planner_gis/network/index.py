@@ -198,12 +198,12 @@ class SegmentIndex:
 
     @property
     def c_dx(self) -> np.ndarray:
-        """x extent of the edge of each sorted piece."""
+        """Extent in x of the edge of each sorted piece."""
         return self.vec[:, 2]
 
     @property
     def c_dy(self) -> np.ndarray:
-        """y extent of the edge of each sorted piece."""
+        """Extent in y of the edge of each sorted piece."""
         return self.vec[:, 3]
 
     @property

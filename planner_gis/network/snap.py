@@ -224,6 +224,16 @@ def points_xy(gdf: gpd.GeoDataFrame, crs: Any, what: str = "points") -> np.ndarr
     if CRS.from_user_input(gdf.crs) != CRS.from_user_input(crs):
         g = g.to_crs(crs)
     geoms = np.asarray(g.values, dtype=object)
+    out = np.empty((len(geoms), 2))
+    # usually all are points: two passes; get_x/get_y give NaN for other geometries and nulls
+    # and raise (GEOS >= 3.12) or give NaN for empty points, so no NaN means every one is a point
+    try:
+        shapely.get_x(geoms, out=out[:, 0])
+        shapely.get_y(geoms, out=out[:, 1])
+        if not np.isnan(out).any():
+            return out
+    except shapely.errors.GEOSException:
+        pass
     # one pass each: type (-1 for null), emptiness; no object-array copies when all are points
     tid = shapely.get_type_id(geoms)
     missing = (tid < 0) | shapely.is_empty(geoms)
@@ -231,7 +241,7 @@ def points_xy(gdf: gpd.GeoDataFrame, crs: Any, what: str = "points") -> np.ndarr
     if not_point.any():
         geoms = geoms.copy()
         geoms[not_point] = shapely.point_on_surface(geoms[not_point])
-    out = np.full((len(geoms), 2), np.nan)
+    out.fill(np.nan)
     if not missing.any():
         shapely.get_x(geoms, out=out[:, 0])
         shapely.get_y(geoms, out=out[:, 1])

@@ -239,28 +239,51 @@ def box_candidates(order, ptr, xy, nb, r0, r1, c0, c1, box):
 
 
 @njit
+def _category_bits(covered):
+    """Per origin, a bit per category it reaches (at most 64 categories)."""
+    bits = np.zeros(covered.shape[1], dtype=np.uint64)
+    for j in range(covered.shape[0]):
+        for p in range(covered.shape[1]):
+            if covered[j, p]:
+                bits[p] |= np.uint64(1) << np.uint64(j)
+    return bits
+
+
+@njit
 def coverage_sums(p_idx, z_idx, weights, covered, tier_cols, n_zones):
     """Population, and covered population per category and per tier, per unit (``np.bincount`` sums).
 
-    ``covered`` is (categories x origins); ``tier_cols`` is (tiers x
-    categories), True for the categories of each tier. Sums run over the
-    pairs in their order, adding ``w * covered`` (0.0 when not covered), so
-    they equal ``np.bincount(z_idx, weights=w_pair * mask[p_idx])``.
+    ``covered`` is (categories x origins, at most 64 categories);
+    ``tier_cols`` is (tiers x categories), True for the categories of each
+    tier. Each unit's sums add ``w * covered`` (0.0 when not covered) in the
+    order of the pairs, so they equal ``np.bincount(z_idx, weights=w_pair *
+    mask[p_idx])``; a run of pairs of one unit adds into local sums (loaded
+    from and stored back to the unit's, the same additions).
     """
-    n_cat = covered.shape[0]
-    n_tier = tier_cols.shape[0]
-    pop = np.zeros(n_zones)
-    cov = np.zeros((n_cat + n_tier, n_zones))
+    n_cat, n_tier = covered.shape[0], tier_cols.shape[0]
+    bits = _category_bits(covered)
+    tier_bits = np.zeros(n_tier, dtype=np.uint64)
+    for t in range(n_tier):
+        for j in range(n_cat):
+            if tier_cols[t, j]:
+                tier_bits[t] |= np.uint64(1) << np.uint64(j)
+    sums = np.zeros((n_cat + n_tier + 1, n_zones))
+    acc = np.zeros(n_cat + n_tier + 1)
+    z_run = -1
     for k in range(len(p_idx)):
         p, z = p_idx[k], z_idx[k]
+        if z != z_run:
+            if z_run >= 0:
+                sums[:, z_run] = acc
+            acc[:] = sums[:, z]
+            z_run = z
         w = weights[p]
-        pop[z] += w
+        b = bits[p]
+        acc[0] += w
         for j in range(n_cat):
-            cov[j, z] += w * covered[j, p]
+            acc[1 + j] += w * ((b >> np.uint64(j)) & np.uint64(1) == np.uint64(1))
         for t in range(n_tier):
-            all_in = True
-            for j in range(n_cat):
-                if tier_cols[t, j] and not covered[j, p]:
-                    all_in = False
-            cov[n_cat + t, z] += w * all_in
-    return pop, cov
+            acc[1 + n_cat + t] += w * ((b & tier_bits[t]) == tier_bits[t])
+    if z_run >= 0:
+        sums[:, z_run] = acc
+    return sums[0].copy(), sums[1:].copy()

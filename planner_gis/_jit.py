@@ -49,6 +49,23 @@ def enabled() -> bool:
     return _numba() is not None
 
 
+#: Below this many items (points, edges, pairs) the numpy paths are used: the kernels would
+#: gain less than loading numba costs (~0.5 s once per process: import and cached code).
+MIN_ITEMS = 100_000
+
+
+def worth(n_items: int) -> bool:
+    """Whether to use the compiled kernels for a step over ``n_items`` (enabled and big enough).
+
+    Small inputs keep the numpy paths without importing numba; both give the
+    same results.
+
+    >>> worth(10)
+    False
+    """
+    return n_items >= MIN_ITEMS and enabled()
+
+
 def njit(fn: Callable | None = None, *, inline: bool = False) -> Any:
     """``numba.njit`` (cached on disk, no GIL) when numba is installed, else ``fn`` itself.
 

@@ -72,7 +72,7 @@ class SegmentIndex:
         self.edge_length = net.edge_length
         self.s = cell_side(self.edge_length)
         self.keys: np.ndarray | None = None
-        if not (_jit.enabled() and len(self.edge_length) and self._build_compiled()):
+        if not (_jit.worth(len(self.edge_length)) and self._build_compiled()):
             self._build_numpy()
 
     # -- building ---------------------------------------------------------------

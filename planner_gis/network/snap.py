@@ -109,7 +109,7 @@ def _snap(net: WalkNetwork, xy: np.ndarray, max_snap: float, k: int, chunk: int)
         return Snapped(np.full(n, -1, dtype=np.int64), np.zeros(n), np.full(n, np.inf), np.full((n, 2), np.nan))
     idx = net._snap_index
     x, y = xy[:, 0], xy[:, 1]
-    if _jit.enabled() and idx.keys is None:
+    if idx.keys is None and _jit.worth(n):
         return _snap_compiled(net, idx, x, y, max_snap, k)
     edge = np.full(n, -1, dtype=np.int64)
     dist2 = np.full(n, np.inf)

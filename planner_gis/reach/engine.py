@@ -194,7 +194,7 @@ def nearest_into(net: WalkNetwork, dest: Snapped, src: Snapped, limit: float,
     if len(sources) == 0:
         out.fill(np.inf)
         return out
-    if _jit.enabled():
+    if _jit.worth(len(dest)):
         return _nearest_compiled(net, dest, src, [sources], np.array([float(limit)]), out[None, :])[0]
     if graph is None:
         graph = source_graph(net, src)
@@ -298,7 +298,7 @@ def nearest_per_group(net: WalkNetwork, dest: Snapped, src: Snapped, groups: lis
     for j in range(len(groups)):
         if not len(groups[j]):
             out[j].fill(np.inf)
-    if _jit.enabled() and live:
+    if live and _jit.worth(len(dest) * len(live)):
         block = out if len(live) == len(groups) else np.empty((len(live), len(dest)))
         _nearest_compiled(net, dest, src, [groups[j] for j in live], np.asarray(limits)[live], block)
         if block is not out:

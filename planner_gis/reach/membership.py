@@ -48,7 +48,7 @@ def zone_membership(xy: np.ndarray, zones: gpd.GeoSeries) -> tuple[np.ndarray, n
         return np.clip(np.floor((np.asarray(v) - v0) / step), 0, nb - 1).astype(np.int64)
 
     key = (bucket(y, y0, sy) * nb + bucket(x, x0, sx)).astype(np.int32)
-    compiled = _jit.enabled()
+    compiled = _jit.worth(len(finite))
     if compiled:
         from . import _kernels as K
 

@@ -301,7 +301,7 @@ def _unit_sums(covered: np.ndarray, weights: np.ndarray, membership: tuple[np.nd
     same order).
     """
     p_idx, z_idx = membership
-    if _jit.enabled() and len(covered) <= 64:
+    if len(covered) <= 64 and _jit.worth(len(p_idx) * max(len(covered), 1)):
         from . import _kernels as K
 
         return K.coverage_sums(p_idx, z_idx, weights, covered, tier_cols, n_units)

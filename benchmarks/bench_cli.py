@@ -3,8 +3,9 @@
 Files (made once, deterministic, in ``--data``): a jittered street grid of
 500 x 500 nodes (100 m blocks, 499,000 two-point lines, GeoPackage), a
 population raster of 800 x 640 cells of 62.5 m (512,000 cells: a smooth
-density of 60 neighbourhoods, empty where lowest, 10 %; GeoTIFF), ~1,500 facilities of the 15 default catalogue categories (points,
-GeoPackage) and 256 square units (GeoPackage); all in EPSG:4548 (metres).
+density of 60 neighbourhoods, empty where lowest, 10 %; GeoTIFF), ~1,500
+facilities of the 15 default catalogue categories (points, GeoPackage) and
+256 square units (GeoPackage); all in EPSG:4548 (metres).
 
 Both are timed in one process after their imports, as the median of
 ``--repeat`` runs in fresh processes:

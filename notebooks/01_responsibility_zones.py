@@ -34,7 +34,7 @@
 #
 # **Run it**: from the repository root, `.venv/bin/jupyter lab notebooks/` (or any Jupyter with the
 # `planner-gis` package installed). Outputs go to an `out/` folder next to where the kernel runs;
-# nothing is written into `data/`.
+# nothing is written into the package's data.
 
 # %%
 import warnings

@@ -32,12 +32,12 @@
 # street, along the network, and from the street to the facility (see `planner_gis.reach`).
 #
 # **The data is synthetic**: an invented street network, facilities and a 100 m population grid
-# inside the real outline of Fengtai (`data/demo/README.md`). The numbers describe that invented
+# inside the real outline of Fengtai (`planner_gis/data/demo/README.md`). The numbers describe that invented
 # city, not Fengtai.
 #
 # **Run it**: from the repository root, `.venv/bin/jupyter lab notebooks/` (or any Jupyter with the
 # `planner-gis` package installed). Outputs go to an `out/` folder next to where the kernel runs;
-# nothing is written into `data/`.
+# nothing is written into the package's data.
 
 # %%
 import warnings
@@ -138,7 +138,7 @@ net.summary
 
 # %%
 facilities = read_vector(datasets.demo_facilities_path())
-gates = read_vector(datasets.data_dir() / "demo" / "fengtai_park_entrances.gpkg")
+gates = read_vector(datasets.demo_entrances_path())
 print(len(facilities), "facilities,", len(gates), "park gates")
 facilities.groupby([facilities.geom_type.rename("geometry"), "category"]).size().unstack(0).fillna(0).astype(int)
 
@@ -361,11 +361,11 @@ plt.show()
 # GeoPackage (open it in QGIS). The same run is available on the command line:
 #
 # ```bash
-# planner-gis reach --network data/demo/fengtai_walk_network.gpkg \
-#     --facilities data/demo/fengtai_facilities.gpkg --entrances data/demo/fengtai_park_entrances.gpkg \
-#     --population data/demo/fengtai_population_100m.tif \
-#     --zones data/boundaries/fengtai_units_schematic.geojson \
-#     --teams data/boundaries/fengtai_teams_demo.csv --as-of 2026-03-31 --out out/reach --isochrones
+# planner-gis reach --network planner_gis/data/demo/fengtai_walk_network.gpkg \
+#     --facilities planner_gis/data/demo/fengtai_facilities.gpkg --entrances planner_gis/data/demo/fengtai_park_entrances.gpkg \
+#     --population planner_gis/data/demo/fengtai_population_100m.tif \
+#     --zones planner_gis/data/boundaries/fengtai_units_schematic.geojson \
+#     --teams planner_gis/data/boundaries/fengtai_teams_demo.csv --as-of 2026-03-31 --out out/reach --isochrones
 # ```
 
 # %%

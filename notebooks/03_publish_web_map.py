@@ -32,7 +32,7 @@
 #
 # **Run it**: from the repository root, `.venv/bin/jupyter lab notebooks/` (or any Jupyter with the
 # `planner-gis` package installed). Outputs go to an `out/` folder next to where the kernel runs;
-# nothing is written into `data/`.
+# nothing is written into the package's data.
 
 # %%
 import re
@@ -162,7 +162,7 @@ cat15 = cat[cat["tier_min"] == 15]
 net = network.read_network(datasets.demo_network_path())
 population = reach.population_from_raster(datasets.demo_population_path(), metric_crs=net.crs)
 facilities = read_vector(datasets.demo_facilities_path())
-gates = read_vector(datasets.data_dir() / "demo" / "fengtai_park_entrances.gpkg")
+gates = read_vector(datasets.demo_entrances_path())
 access = catalogue.facility_access_points(facilities, cat15, entrances=gates, id_column="fac_id",
                                           metric_crs=net.crs, unknown="ignore")
 teams = planner_gis.active_unit_teams(registry, datasets.DEMO_AS_OF)

@@ -9,7 +9,8 @@ The public API is what this module exports; everything else is internal.
 1
 """
 
-from . import catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach, webmap
+from . import (catalogue, coverage, crs, datasets, errors, facilities, isochrones, living_circle, network, reach,
+               scenario, suggest, webmap)
 from .audit import AuditResult, audit
 from .facilities import classify_osm, classify_poi_types, facility_access_points, load_catalogue, osm_facilities
 from .living_circle import LivingCircle, assess_living_circle
@@ -46,6 +47,8 @@ from .reach import (
     read_population,
 )
 from .registry import active_unit_teams, read_registry
+from .scenario import Scenario, open_reach, scenario_from_layers
+from .suggest import SiteSuggestion, coverage_matrix, covering_to_target, maximal_covering, suggest_sites
 from .webmap import audit_map, reach_map, save_map
 from .zones import read_zones
 
@@ -76,6 +79,8 @@ __all__ = [
     "living_circle",
     "network",
     "reach",
+    "scenario",
+    "suggest",
     "webmap",
     # zones and audit
     "read_zones",
@@ -105,6 +110,15 @@ __all__ = [
     "assess_living_circle",
     "LivingCircle",
     "walk_isochrones",
+    # new sites and what-if
+    "suggest_sites",
+    "SiteSuggestion",
+    "coverage_matrix",
+    "maximal_covering",
+    "covering_to_target",
+    "Scenario",
+    "open_reach",
+    "scenario_from_layers",
     # web maps
     "audit_map",
     "reach_map",

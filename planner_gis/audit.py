@@ -13,7 +13,11 @@ boundary_overlap    error    two units of the same level overlap by more than ``
 multiple_teams      warning  more than one active unit-level team on a unit
 contract_expiring   warning  an active unit-level contract ends within ``expiring_days``
 boundary_gap        warning  area inside the outline, or enclosed between units, that no
-                             unit covers, larger than ``min_area`` (slivers included)
+                             unit covers, at least ``sliver_width`` across and larger than
+                             ``min_area``
+boundary_sliver     warning  strips narrower than ``sliver_width`` that no unit covers, one
+                             finding per boundary (the units they lie along, the outline):
+                             count, total area (at least ``min_area``), widest width
 team_overloaded     warning  a team is active on more units than ``max_units``
 =================== ======== ==========================================================
 
@@ -46,6 +50,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .boundaries import SLIVER_WIDTH, group_slivers, label_point, split_gaps
 from .constants import PathLike
 from .crs import choose_metric_crs, crs_label, require_crs
 from .errors import InputError
@@ -60,6 +65,7 @@ FINDING_KINDS = (
     "contract_expiring",
     "unknown_unit",
     "boundary_gap",
+    "boundary_sliver",
     "boundary_overlap",
     "team_overloaded",
 )
@@ -71,6 +77,7 @@ SEVERITY = {
     "multiple_teams": "warning",
     "contract_expiring": "warning",
     "boundary_gap": "warning",
+    "boundary_sliver": "warning",
     "team_overloaded": "warning",
 }
 #: Unit statuses, from best to worst.
@@ -142,6 +149,7 @@ def audit(
     min_area: float = 100.0,
     metric_crs=None,
     zone_id: str = "unit_id",
+    sliver_width: float = SLIVER_WIDTH,
 ) -> AuditResult:
     """Audit responsibility zones against a team registry on a date.
 
@@ -165,26 +173,34 @@ def audit(
         CRS for areas; default per the CRS policy (:mod:`planner_gis.crs`).
     zone_id : str
         Id column of the zone layer.
+    sliver_width : float
+        Uncovered strips narrower than this many metres are slivers (two sources'
+        boundaries disagreeing), summarised per boundary as ``boundary_sliver``;
+        wider places are ``boundary_gap`` (see :mod:`planner_gis.boundaries`).
+        ``0`` reports every uncovered piece as a gap.
 
     Returns
     -------
     AuditResult
     """
-    if expiring_days < 0 or max_units < 1 or min_area < 0:
+    if expiring_days < 0 or max_units < 1 or min_area < 0 or sliver_width < 0:
         raise InputError(
-            f"expiring_days={expiring_days}, max_units={max_units}, min_area={min_area}",
-            fix="use expiring_days >= 0, max_units >= 1 and min_area >= 0",
+            f"expiring_days={expiring_days}, max_units={max_units}, min_area={min_area}, "
+            f"sliver_width={sliver_width}",
+            fix="use --expiring-days >= 0, --max-units >= 1, --min-area >= 0 and --sliver-width >= 0 "
+                "(Python: expiring_days=, max_units=, min_area=, sliver_width=)",
         )
     day = as_date(as_of)
     units = zones if _is_validated(zones) else read_zones(zones, zone_id=zone_id)
     reg = registry if _is_validated_registry(registry) else read_registry(registry)
     crs = choose_metric_crs(units, metric_crs, units.attrs.get("source", "zones layer"))
-    units = units.to_crs(crs)
     outline_m = None
     if outline is not None:
         og = outline if isinstance(outline, gpd.GeoDataFrame) else read_vector(outline)
         require_crs(og, "outline" if isinstance(outline, gpd.GeoDataFrame) else str(outline))
         outline_m = shapely.union_all(og.to_crs(crs).geometry.make_valid().to_numpy())
+        _check_offset_datum(units, outline_m, crs)
+    units = units.to_crs(crs)
 
     findings: list[dict] = []
     known = set(units["unit_id"])
@@ -221,7 +237,7 @@ def audit(
     out_units["as_of"] = day.isoformat()
     out_units["crs"] = crs_label(crs)
 
-    findings += _gap_findings(units, outline_m, min_area)
+    findings += _gap_findings(units, outline_m, min_area, sliver_width)
     findings += _overlap_findings(units, min_area)
 
     # overloaded teams: distinct units per team (groups count per group id)
@@ -239,6 +255,31 @@ def audit(
     fgdf = (fgdf.assign(_o=fgdf["kind"].map(order)).sort_values(["_o", "unit_id", "team_id"], kind="stable")
                 .drop(columns="_o").reset_index(drop=True))
     return AuditResult(out_units.reset_index(drop=True), fgdf, _workload(out_units, active), crs, day)
+
+
+def _check_offset_datum(units: gpd.GeoDataFrame, outline_m, crs: CRS) -> None:
+    """Warn when lon/lat units sit off the outline and reading them as GCJ-02 / BD-09 brings them onto it."""
+    if not CRS.from_user_input(units.crs).is_geographic or outline_m is None or outline_m.is_empty:
+        return
+    from pyproj import Transformer
+
+    from .crs import warn_offset_datum
+
+    edge = shapely.union_all(units.geometry.make_valid().to_numpy()).boundary
+    if not edge.length:
+        return
+    xy = shapely.get_coordinates(shapely.segmentize(edge, edge.length / 1000))  # points along the outer edge
+    xy = xy[np.linspace(0, len(xy) - 1, min(len(xy), 1000)).astype(int)]
+    rim = outline_m.boundary
+    to_metric = Transformer.from_crs(units.crs, crs, always_xy=True)
+
+    def distance(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        x, y = to_metric.transform(lon, lat)
+        return shapely.distance(shapely.points(x, y), rim)
+
+    source = units.attrs.get("source", "zones layer")
+    warn_offset_datum(xy[:, 0], xy[:, 1], distance, f"the units of {source}",
+                      "the district outline", "--coords")
 
 
 def _unknown_unit_findings(reg: pd.DataFrame, known: set) -> list:
@@ -310,8 +351,8 @@ def _is_validated_registry(reg) -> bool:
         reg["start_date"].iloc[0], dt.date)
 
 
-def _gap_findings(units: gpd.GeoDataFrame, outline, min_area: float) -> list[dict]:
-    """Uncovered area of the base level: inside the outline, or holes enclosed by units."""
+def _gap_findings(units: gpd.GeoDataFrame, outline, min_area: float, sliver_width: float) -> list[dict]:
+    """Uncovered area of the base level (inside the outline, or holes enclosed by units): gaps and slivers."""
     base = units[units["level"] == "base"]
     if len(base) == 0:
         return []
@@ -322,26 +363,48 @@ def _gap_findings(units: gpd.GeoDataFrame, outline, min_area: float) -> list[dic
         pieces += list(shapely.get_parts(shapely.difference(outline, cover)))
     if not pieces:
         return []
-    gap = shapely.union_all(pieces)
+    gaps, slivers = split_gaps(shapely.union_all(pieces), sliver_width)
     tree = shapely.STRtree(base.geometry.to_numpy())
     out = []
-    for part in sorted(shapely.get_parts(gap), key=lambda g: -g.area):
-        if part.geom_type != "Polygon" or part.area < min_area:
+    for part in sorted(gaps, key=lambda g: -g.area):
+        if part.area < min_area:
             continue
         near = tree.query(part, predicate="dwithin", distance=1.0)
         ids = sorted(base["unit_id"].iloc[near]) if len(near) else []
-        # thinness: 1 for a circle, near 0 for a sliver
-        thin = 4 * np.pi * part.area / part.length ** 2 if part.length else 1.0
-        kind = "sliver" if thin < 0.1 else "gap"
-        c = part.representative_point()
+        c = label_point(part)
         out.append(_finding(
             "boundary_gap", ";".join(ids), "",
-            f"{kind} of {part.area:,.0f} m2 covered by no unit at ({c.x:.0f}, {c.y:.0f})"
+            f"gap of {part.area:,.0f} m2 covered by no unit at ({c.x:.0f}, {c.y:.0f})"
             + (f", between {', '.join(ids)}" if ids else "")
             + "; assign the area to a unit or correct the boundaries",
             part,
         ))
-    return out
+    groups = group_slivers(slivers, base["unit_id"].tolist(), base.geometry.tolist(), outline)
+    return out + [_sliver_finding(g, sliver_width) for g in groups if g["area"] >= min_area]
+
+
+def _metres(value: float) -> str:
+    """A width for a message: ``2.0``, ``0.31``, ``0.004``."""
+    return f"{value:.1f}" if value >= 1 else f"{value:.2g}"
+
+
+def _sliver_finding(group: dict, sliver_width: float) -> dict:
+    """One ``boundary_sliver`` finding summarising the slivers along one boundary."""
+    ids = group["units"]
+    if group["outline"]:
+        where = f"between the outline and unit{'s' if len(ids) > 1 else ''} {', '.join(ids)}" if ids \
+            else "along the outline"
+    else:
+        where = f"between units {', '.join(ids)}" if len(ids) > 1 else f"along unit {''.join(ids)}"
+    n = group["count"]
+    return _finding(
+        "boundary_sliver", ";".join(ids), "",
+        f"{n} sliver{'s' if n != 1 else ''} narrower than {sliver_width:g} m {where}: "
+        f"{group['area']:,.0f} m2 in total, the widest {_metres(group['max_width'])} m; the boundaries of two "
+        "sources differ slightly: align them (QGIS: Snap geometries to layer) unless the strips are real "
+        "(--sliver-width sets the width)",
+        group["geometry"],
+    )
 
 
 def _overlap_findings(units: gpd.GeoDataFrame, min_area: float) -> list[dict]:

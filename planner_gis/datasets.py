@@ -3,11 +3,14 @@
 The boundary layers come from OpenStreetMap (ODbL, "© OpenStreetMap
 contributors"); the 24 unit polygons are SCHEMATIC, not official boundaries;
 the team registry is invented with generic names; the walking network,
-facilities and population of the living-circle demo are SYNTHETIC. See
-``data/boundaries/README.md`` and ``data/demo/README.md``.
+facilities and population of the living-circle demo are SYNTHETIC. Each
+folder's README (:func:`demo_readme_paths`) says where the files come from and
+under what licence.
 
-The data lives in the repository's ``data/`` folder. When the package is used
-outside a source checkout, point ``PLANNER_GIS_DATA`` at a copy of that folder.
+The data ships inside the package (``planner_gis/data/boundaries/`` and
+``planner_gis/data/demo/``, found with :mod:`importlib.resources`), so an
+installed wheel has it too. ``PLANNER_GIS_DATA`` points at another folder with
+the same two sub-folders (e.g. a regenerated demo city).
 
 Examples
 --------
@@ -21,6 +24,7 @@ True
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -33,13 +37,19 @@ DEMO_AS_OF = "2026-03-31"
 
 
 def data_dir() -> Path:
-    """The folder holding ``boundaries/`` and ``demo/`` (``PLANNER_GIS_DATA`` overrides)."""
+    """The folder holding ``boundaries/`` and ``demo/``: the package's ``data`` (``PLANNER_GIS_DATA`` overrides).
+
+    >>> (data_dir() / "boundaries").is_dir() and (data_dir() / "demo").is_dir()
+    True
+    """
     env = os.environ.get("PLANNER_GIS_DATA")
-    d = Path(env) if env else Path(__file__).resolve().parent.parent / "data"
+    d = Path(env) if env else Path(str(resources.files("planner_gis").joinpath("data")))
     if not (d / "boundaries").is_dir():
+        where = "PLANNER_GIS_DATA" if env else "this installation of planner-gis"
         raise InputError(
-            f"demo data folder {d} not found",
-            fix="run from a source checkout of planner-gis or set PLANNER_GIS_DATA to its data/ folder",
+            f"demo data folder {d / 'boundaries'} not found ({where})",
+            fix="unset PLANNER_GIS_DATA, point it at a folder holding boundaries/ and demo/, "
+                "or reinstall planner-gis (pip install --force-reinstall planner-gis)",
         )
     return d
 
@@ -47,7 +57,9 @@ def data_dir() -> Path:
 def _path(*parts: str) -> Path:
     p = data_dir().joinpath(*parts)
     if not p.exists():
-        raise InputError(f"demo file {p} is missing", fix="restore it from the planner-gis repository")
+        raise InputError(f"demo file {p} is missing",
+                         fix="reinstall planner-gis (pip install --force-reinstall planner-gis), or restore the "
+                             "file from the planner-gis repository")
     return p
 
 
@@ -84,6 +96,15 @@ def demo_entrances_path() -> Path:
 def demo_population_path() -> Path:
     """Synthetic 100 m population raster (GeoTIFF)."""
     return _path("demo", "fengtai_population_100m.tif")
+
+
+def demo_readme_paths() -> list[Path]:
+    """The READMEs of the demo data: sources, licences (ODbL for the OpenStreetMap-derived outline and units).
+
+    >>> [p.parent.name for p in demo_readme_paths()]
+    ['boundaries', 'demo']
+    """
+    return [_path("boundaries", "README.md"), _path("demo", "README.md")]
 
 
 def load_demo_outline() -> gpd.GeoDataFrame:

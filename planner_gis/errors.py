@@ -8,9 +8,9 @@ status 2; the QGIS plugin turns it into a ``QgsProcessingException``.
 Examples
 --------
 >>> from planner_gis.errors import InputError
->>> err = InputError("zones.gpkg: no CRS", fix="set it with gdf.set_crs('EPSG:4326')")
+>>> err = InputError("zones.gpkg: no CRS", fix="declare it with --crs 4326")
 >>> str(err)
-"zones.gpkg: no CRS. Fix: set it with gdf.set_crs('EPSG:4326')"
+'zones.gpkg: no CRS. Fix: declare it with --crs 4326'
 """
 
 from __future__ import annotations

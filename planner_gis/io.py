@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from . import _sniff
 from ._atomic import atomic_path
 from .constants import PathLike
 from .errors import InputError, OutputError
@@ -114,21 +116,118 @@ def split_layer(source: PathLike) -> tuple[Path, str | None]:
     return Path(text), None
 
 
-def check_input_file(path: Path, what: str = "file") -> None:
-    """Refuse a path that is missing, a folder or an empty file, saying which.
+def check_input_file(path: Path, what: str = "file", expect: str | None = None) -> None:
+    """Refuse a path that is missing, a folder, empty, unreadable, or not the kind of file asked for.
+
+    Parameters
+    ----------
+    path : Path
+        The file (without a ``:LAYER`` part).
+    what : str
+        How a missing file is named (``"file"``, ``"population raster"``, ...).
+    expect : {None, "vector", "table", "raster", "network"}
+        The role of the file: its first bytes must fit it and its extension
+        (a ``.gpkg`` must be a GeoPackage, a raster is not a vector layer, ...).
 
     Raises
     ------
     InputError
-        ``file not found``, ``is a folder, not a file`` or ``the file is empty (0 bytes)``.
+        ``file not found``, ``is a folder, not a file``, ``the file is empty (0 bytes)``,
+        ``cannot be read (permission denied)`` or what the content is instead.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "teams.csv"
+    >>> _ = f.write_bytes(bytes(range(256)) * 4)
+    >>> check_input_file(f, expect="table")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    planner_gis.errors.InputError: .../teams.csv: is binary data of no format planner-gis reads, not a table. Fix: ...
     """
     if not path.exists():
         raise InputError(f"{path}: {what} not found", fix="check the path and file name")
-    if path.is_dir() and path.suffix.lower() != ".gdb":  # a FileGDB is a folder
+    if path.is_dir():
+        if path.suffix.lower() == ".gdb":  # a FileGDB is a folder
+            return
         raise InputError(f"{path}: is a folder, not a file", fix="give the path of the file inside the folder")
-    if path.is_file() and path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+        problem = _sniff.content_problem(path, expect) if expect and size else None
+        if not expect:
+            with open(path, "rb") as fh:
+                fh.read(1)
+    except PermissionError:
+        raise InputError(f"{path}: cannot be read (permission denied)",
+                         fix=f"give yourself read permission (chmod u+r '{path}') or copy the file to a "
+                             "folder you can read") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})",
+                         fix="check the file, or copy it to a local folder") from None
+    if size == 0:
         raise InputError(f"{path}: the file is empty (0 bytes)",
                          fix="give the complete file (export or copy it again)")
+    if problem:
+        raise InputError(f"{path}: {problem[0]}", fix=problem[1])
+
+
+def check_input(source: PathLike, role: str) -> None:
+    """Check an input before any long work: the file (see :func:`check_input_file`) and that it opens.
+
+    A vector layer (``FILE:LAYER`` allowed) must have its layer chosen when the
+    file holds several and must open with OGR; a table must parse; a raster
+    must open with rasterio; a walking network is checked by its type. The
+    command line runs this on every input first, so a bad file is reported in
+    one line before the network is read.
+
+    Raises
+    ------
+    InputError, CRSError
+        What is wrong with the file, and the fix.
+    """
+    p, layer = split_layer(source)
+    if role == "network":
+        role = _network_role(p)
+    check_input_file(p, expect=role if role != "saved-network" else "network")
+    if role == "vector":
+        chosen = _choose_layer(p, layer)
+        try:
+            pyogrio.read_info(p, **({"layer": chosen} if chosen is not None else {}))
+        except Exception as exc:  # noqa: BLE001 - pyogrio raises DataSourceError, DataLayerError, ...
+            raise InputError(f"{p}: cannot read as a vector layer ({_short(exc)})", fix=_VECTOR_FIX) from None
+    elif role == "table":
+        read_table(p)
+    elif role == "raster":
+        _check_raster(p)
+
+
+def _network_role(p: Path) -> str:
+    name = p.name.lower()
+    if name.endswith(".npz"):
+        return "saved-network"
+    if name.endswith((".pbf", ".graphml")):
+        return "network"
+    return "vector"
+
+
+def _check_raster(p: Path) -> None:
+    import rasterio  # imported here: reading vectors and tables needs no rasterio
+
+    try:
+        with rasterio.open(p) as ds:
+            ds.profile  # noqa: B018 - opening and reading the header is the check
+    except Exception as exc:  # noqa: BLE001 - rasterio raises RasterioIOError and others
+        raise InputError(f"{p}: cannot read as a raster ({_short(exc)})",
+                         fix="give a GeoTIFF population grid (e.g. WorldPop)") from None
+
+
+def _short(exc: BaseException) -> str:
+    """An exception's text on one line, at most 200 characters."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+_VECTOR_FIX = "give a GeoJSON, GeoPackage, Shapefile or FlatGeobuf file (FILE:LAYER for a layer of a GeoPackage)"
 
 
 def _choose_layer(p: Path, layer: str | int | None) -> str | int | None:
@@ -153,6 +252,7 @@ def read_vector(
     layer: str | int | None = None,
     encoding: str | None = None,
     coords: str | None = None,
+    crs: Any = None,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer with pyogrio, handling Chinese encodings and offset datums.
 
@@ -169,6 +269,10 @@ def read_vector(
     coords : {None, "wgs84", "gcj02", "bd09"}
         Declare that lon/lat coordinates are GCJ-02 (Amap, Tencent) or BD-09
         (Baidu). They are converted to WGS84 on reading.
+    crs : optional
+        The CRS of the coordinates when the file declares none (EPSG code,
+        ``"EPSG:4326"``, WKT ...; CLI: ``--crs``). A file that declares a CRS
+        keeps its own.
 
     Returns
     -------
@@ -177,10 +281,10 @@ def read_vector(
     Raises
     ------
     InputError
-        If the file does not exist or OGR cannot read it.
+        If the file does not exist, is not a vector layer or OGR cannot read it.
     """
     p, named = split_layer(path)
-    check_input_file(p)
+    check_input_file(p, expect="vector")
     layer = _choose_layer(p, layer if layer is not None else named)
     if coords is not None:
         from .crs import normalize_datum  # late import: crs imports geopandas only
@@ -196,15 +300,69 @@ def read_vector(
     try:
         gdf = pyogrio.read_dataframe(p, **kwargs)
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
-        raise InputError(
-            f"{p}: cannot read as a vector layer ({exc})",
-            fix="give a GeoJSON, GeoPackage, Shapefile or FlatGeobuf file (and layer= for a multi-layer file)",
-        ) from None
+        raise InputError(f"{p}: cannot read as a vector layer ({_short(exc)})", fix=_VECTOR_FIX) from None
+    if crs is not None and gdf.crs is None:
+        gdf = gdf.set_crs(declared_crs(crs))
     if coords not in (None, "wgs84"):
         from .crs import convert_gdf  # late import: crs imports geopandas only
 
         gdf = convert_gdf(gdf, coords, "wgs84", what=str(p))
+    # where the records come from, for messages naming them (record_names); plain text survives copies
+    gdf.attrs["source"] = f"{p}:{layer}" if isinstance(layer, str) else str(p)
     return gdf
+
+
+def record_names(gdf: pd.DataFrame, positions: Iterable[int]) -> list[str]:
+    """How the user finds records of a layer read from a file: ``fid 12`` (GeoPackage), ``line 14`` (CSV).
+
+    ``positions`` are row positions in ``gdf``. The file is the one
+    :func:`read_vector` noted in ``gdf.attrs["source"]``; its feature ids are
+    read again (only when a message needs them). A layer not read from a file,
+    or changed since, gives ``record N`` (counted from 1).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "pop.gpkg"
+    >>> gpd.GeoDataFrame({"n": [1, 2]}, geometry=[Point(0, 0), Point(1, 1)], crs=4326).to_file(f)
+    >>> record_names(read_vector(f), [1])
+    ['fid 2']
+    >>> record_names(gpd.GeoDataFrame({"n": [1]}), [0])
+    ['record 1']
+    """
+    pos = [int(i) for i in positions]
+    source = gdf.attrs.get("source")
+    if source:
+        p, layer = split_layer(source)
+        if p.suffix.lower() in (".csv", ".tsv", ".txt"):
+            return [f"line {i + 2}" for i in pos]  # the header is line 1
+        try:
+            fids = pyogrio.read_dataframe(p, layer=layer, columns=[], read_geometry=False, fid_as_index=True).index
+            if len(fids) == len(gdf):
+                return [f"fid {fids[i]}" for i in pos]
+        except Exception:  # noqa: BLE001 - fall back to positions
+            pass
+    return [f"record {i + 1}" for i in pos]
+
+
+def declared_crs(crs: Any):
+    """The CRS given for CRS-less data (``4326``, ``"4326"``, ``"EPSG:4326"``, WKT ...) as a pyproj CRS.
+
+    >>> declared_crs("4490").to_epsg()
+    4490
+    """
+    from pyproj import CRS
+
+    from .errors import CRSError
+
+    text = str(crs).strip()
+    try:
+        return CRS.from_user_input(f"EPSG:{text}" if text.isdigit() else crs)
+    except Exception as exc:  # noqa: BLE001 - pyproj raises its own CRSError
+        raise CRSError(f"--crs {crs!r} is not a CRS pyproj knows ({_short(exc)})",
+                       fix="give an EPSG code, e.g. --crs 4326 (WGS84 lon/lat), 4490 (CGCS2000 lon/lat) or 4548 "
+                           "(CGCS2000 GK CM 117E)") from None
 
 
 def read_table(path: PathLike, sheet: str | int | None = None) -> pd.DataFrame:
@@ -213,17 +371,17 @@ def read_table(path: PathLike, sheet: str | int | None = None) -> pd.DataFrame:
     Raises
     ------
     InputError
-        If the file does not exist or is of an unknown type.
+        If the file does not exist, is not a table or cannot be parsed.
     """
     p = Path(path)
-    check_input_file(p)
+    check_input_file(p, expect="table")
     suffix = p.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         try:
             # empty cells as "" like the CSV branch, so both formats give the same table
             return pd.read_excel(p, sheet_name=sheet or 0, dtype=str, keep_default_na=False)
         except Exception as exc:
-            raise InputError(f"{p}: cannot read as Excel ({exc})", fix="save it as .xlsx or CSV") from None
+            raise InputError(f"{p}: cannot read as Excel ({_short(exc)})", fix="save it as .xlsx or CSV") from None
     if suffix in {".csv", ".txt", ".tsv"}:
         raw = p.read_bytes()
         for enc in ("utf-8-sig", "gb18030"):
@@ -232,9 +390,35 @@ def read_table(path: PathLike, sheet: str | int | None = None) -> pd.DataFrame:
             except UnicodeDecodeError:
                 continue
             sep = "\t" if suffix == ".tsv" else ","
-            return pd.read_csv(p, dtype=str, encoding=enc, sep=sep, keep_default_na=False)
+            try:
+                df = pd.read_csv(p, dtype=str, encoding=enc, sep=sep, keep_default_na=False)
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+                if isinstance(exc, pd.errors.ParserError):
+                    _refuse_long_rows(p, raw.decode(enc), sep, exc)
+                raise InputError(f"{p}: cannot read as a CSV table ({_short(exc)})", fix=_CSV_FIX) from None
+            if not isinstance(df.index, pd.RangeIndex):  # pandas took the extra leading fields as an index
+                _refuse_long_rows(p, raw.decode(enc), sep)
+            return df
         raise InputError(f"{p}: text is neither UTF-8 nor GB18030", fix="save the CSV as UTF-8")
     raise InputError(f"{p}: unknown table type '{suffix}'", fix="give a .csv or .xlsx file")
+
+
+_CSV_FIX = "save it again as CSV with one header row and the same number of fields on every line"
+
+
+def _refuse_long_rows(p: Path, text: str, sep: str, exc: Exception | None = None) -> None:
+    """Name the first line of a CSV with more fields than its header (else report ``exc``)."""
+    import csv
+    import io as _io
+
+    rows = csv.reader(_io.StringIO(text.lstrip("\ufeff")), delimiter=sep)
+    header = next(rows, [])
+    for n, row in enumerate(rows, start=2):
+        if len(row) > len(header):
+            raise InputError(f"{p} line {n}: {len(row)} fields, but the header row has {len(header)}",
+                             fix="remove the extra fields, or quote text that holds commas (\"a, b\")")
+    detail = f" ({_short(exc)})" if exc is not None else ""
+    raise InputError(f"{p}: cannot read as a CSV table{detail}", fix=_CSV_FIX)
 
 
 # ----------------------------------------------------------------------------- writing

@@ -156,12 +156,14 @@ def isochrones(
     thr = sorted({float(t) for t in thresholds})
     if not thr or thr[0] <= 0:
         raise InputError(f"isochrone thresholds {list(thresholds)!r} must be positive distances in metres",
-                         fix="e.g. thresholds=(300, 500, 1000)")
+                         fix="e.g. --distances 300,500,1000 (Python: thresholds=(300, 500, 1000))")
     if buffer_m <= 0:
-        raise InputError(f"buffer_m={buffer_m} must be positive", fix="e.g. buffer_m=25")
+        raise InputError(f"buffer_m={buffer_m} must be positive", fix="e.g. --buffer 25 (Python: buffer_m=25)")
     if isinstance(points, gpd.GeoDataFrame):
         if id_column is not None and id_column not in points.columns:
-            raise InputError(f"points layer has no column {id_column!r}", fix="pick an existing id column")
+            raise InputError(f"points layer has no column {id_column!r} (columns: "
+                             f"{', '.join(str(c) for c in points.columns if c != points.geometry.name)})",
+                             fix="name an existing id column with --id-column (Python: id_column=)")
         ids = points[id_column].tolist() if id_column else points.index.tolist()
         xy = points_xy(points, net.crs, "isochrone points")
     else:

@@ -223,6 +223,8 @@ def assess_living_circle(
     catalogue, iso_cats = _check_request(catalogue, isochrone_categories, facilities, max_snap)
     if not {"unit_id", "name", "level"} <= set(zones.columns):
         zones = read_zones(zones, zone_id=zone_id, type_column=None, default_type="area")
+    for layer, name in ((facilities, "facilities"), (entrances, "entrances"), (population, "population")):
+        check_offset_datum(net, layer, name)
     report(progress, 0.0, "facility access points")
     fac, id_col = pick_facility_id(facilities, facility_id)
     access = facility_access_points(fac, catalogue, category_column=category_column, entrances=entrances,
@@ -260,6 +262,32 @@ def assess_living_circle(
         summary=summary,
         crs=result.crs,
     )
+
+
+def check_offset_datum(net: WalkNetwork, layer: gpd.GeoDataFrame | None, name: str) -> None:
+    """Warn when a lon/lat layer sits off the network and reading it as GCJ-02 / BD-09 brings it onto it.
+
+    ``name`` is the input (``facilities``, ``entrances``, ``population``); the warning names the
+    option that declares it (``--facilities-coords ...``). Nothing is converted (see
+    :mod:`planner_gis.crs.detect`).
+    """
+    if layer is None or layer.crs is None or not len(layer) or not CRS.from_user_input(layer.crs).is_geographic:
+        return
+    from pyproj import Transformer
+
+    from .crs import warn_offset_datum
+    from .network import points_xy, snap_points
+
+    lonlat = points_xy(layer, 4326, name)
+    to_net = Transformer.from_crs(4326, net.crs, always_xy=True)
+
+    def distance(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        x, y = to_net.transform(lon, lat)
+        return snap_points(net, np.column_stack([x, y]), max_snap=np.inf).distance
+
+    source = layer.attrs.get("source")
+    warn_offset_datum(lonlat[:, 0], lonlat[:, 1], distance, f"{name} {source}" if source else name,
+                      "the walking network", f"--{name}-coords")
 
 
 def _check_request(catalogue: pd.DataFrame | None, isochrone_categories: Sequence[str] | None,

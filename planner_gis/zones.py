@@ -87,13 +87,15 @@ def read_zones(
     encoding: str | None = None,
     coords: str | None = None,
     make_valid: bool = False,
+    crs: object = None,
 ) -> gpd.GeoDataFrame:
     """Read and validate a layer of responsibility units.
 
     Parameters
     ----------
     source : path or GeoDataFrame
-        Any OGR vector file (GeoJSON, GeoPackage, Shapefile, FlatGeobuf) or a GeoDataFrame.
+        Any OGR vector file (GeoJSON, GeoPackage, Shapefile, FlatGeobuf; ``FILE:LAYER``
+        for a layer of a multi-layer file) or a GeoDataFrame.
     zone_id : str
         Column holding the unit id (national statistical code or your own id).
     name_column : str
@@ -102,9 +104,9 @@ def read_zones(
         Column holding the unit type (English or Chinese, see :data:`UNIT_TYPE_ALIASES`).
     default_type : str, optional
         Unit type for every unit when the layer has no type column.
-    layer, encoding, coords
+    layer, encoding, coords, crs
         Passed to :func:`planner_gis.io.read_vector` (``coords="gcj02"`` or ``"bd09"`` for
-        Amap / Baidu coordinates).
+        Amap / Baidu coordinates; ``crs`` for a file that declares no CRS).
     make_valid : bool
         Repair invalid polygons instead of raising; repaired ids are in
         ``result.attrs["repaired"]`` and the ``repaired`` column.
@@ -124,7 +126,8 @@ def read_zones(
     if isinstance(source, gpd.GeoDataFrame):
         gdf, label = source.copy(), "zones layer"
     else:
-        gdf, label = read_vector(source, layer=layer, encoding=encoding, coords=coords), str(Path(source))
+        gdf = read_vector(source, layer=layer, encoding=encoding, coords=coords, crs=crs)
+        label = str(Path(source))
     _validate.require_not_empty(gdf, label)
     zone_id, name_column, type_column = _zone_columns(gdf, label, zone_id, name_column, type_column,
                                                       need_type=default_type is None)

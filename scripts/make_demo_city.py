@@ -3,10 +3,10 @@
 
 No open walking network, POI set or population grid of Fengtai can be shipped
 offline, so this script invents a plausible one inside the real district
-outline (``data/boundaries/fengtai_district_osm.geojson``, OpenStreetMap,
+outline (``planner_gis/data/boundaries/fengtai_district_osm.geojson``, OpenStreetMap,
 ODbL). It is deterministic: the same seed and options give identical files.
 
-Outputs (in ``--out``, default ``data/demo``), all in CGCS2000 / 3-degree
+Outputs (in ``--out``, default ``planner_gis/data/demo``), all in CGCS2000 / 3-degree
 Gauss-Kruger CM 117E (EPSG:4548, metres):
 
 ``fengtai_walk_network.gpkg``  (layer ``walk_network``)
@@ -24,7 +24,7 @@ Gauss-Kruger CM 117E (EPSG:4548, metres):
     Residents per 100 m x 100 m cell (int32, -1 = outside the district),
     DEFLATE-compressed, totalling ``--population`` (default 2,000,000).
 
-Model (see ``data/demo/README.md``):
+Model (see ``planner_gis/data/demo/README.md``):
 
 * arterials about every 1 km (900-1200 m) in both directions; inside each
   arterial superblock, local streets every 100-200 m (spacing drawn per
@@ -55,7 +55,7 @@ Model (see ``data/demo/README.md``):
 
 Usage::
 
-    .venv/bin/python scripts/make_demo_city.py            # writes data/demo/
+    .venv/bin/python scripts/make_demo_city.py            # writes planner_gis/data/demo/
     .venv/bin/python scripts/make_demo_city.py --out /tmp/demo --seed 7
     .venv/bin/python scripts/make_demo_city.py --bbox 116.36 39.85 116.40 39.88 --out /tmp/small
 """
@@ -87,8 +87,8 @@ sys.path.insert(0, str(ROOT))
 from planner_gis.catalogue import load_catalogue  # noqa: E402
 from planner_gis.io import atomic_path, write_layers  # noqa: E402
 
-OUTLINE = ROOT / "data" / "boundaries" / "fengtai_district_osm.geojson"
-DEFAULT_OUT = ROOT / "data" / "demo"
+OUTLINE = ROOT / "planner_gis" / "data" / "boundaries" / "fengtai_district_osm.geojson"
+DEFAULT_OUT = ROOT / "planner_gis" / "data" / "demo"
 DEFAULT_SEED = 20180710  # GB 50180-2018 was issued on 2018-07-10
 DEFAULT_POPULATION = 2_000_000  # 2020 census: 2,019,764 residents
 CRS = "EPSG:4548"
@@ -780,7 +780,7 @@ def make_demo_city(
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the demo city's files."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default data/demo)")
+    ap.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default planner_gis/data/demo)")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--population", type=int, default=DEFAULT_POPULATION)
     ap.add_argument("--bbox", type=float, nargs=4, metavar=("MINLON", "MINLAT", "MAXLON", "MAXLAT"))

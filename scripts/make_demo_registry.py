@@ -1,4 +1,4 @@
-"""Write data/boundaries/fengtai_teams_demo.csv: an invented registry for Fengtai's "1+24+N" system.
+"""Write planner_gis/data/boundaries/fengtai_teams_demo.csv: an invented registry for Fengtai's "1+24+N" system.
 
 Deterministic; team names are generic (no real people or firms). Structure follows the published
 description of Fengtai's system: one chief planner for the district, 24 unit planners (one per unit:
@@ -17,8 +17,8 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-UNITS = ROOT / "data" / "boundaries" / "fengtai_units_schematic.geojson"
-OUT = ROOT / "data" / "boundaries" / "fengtai_teams_demo.csv"
+UNITS = ROOT / "planner_gis" / "data" / "boundaries" / "fengtai_units_schematic.geojson"
+OUT = ROOT / "planner_gis" / "data" / "boundaries" / "fengtai_teams_demo.csv"
 
 ORG_LABEL = {"individual": "个人责任规划师", "design_institute": "设计院团队",
              "university": "高校团队", "joint": "中外联合团队"}

@@ -1,8 +1,10 @@
 """The audit on hand-checkable layouts of unit squares (1 km x 1 km, metric CRS)."""
 
 import datetime as dt
+import re
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -107,7 +109,7 @@ def test_boundary_gap_inside_outline():
     assert len(gaps) == 1
     assert gaps.geometry.iloc[0].area == pytest.approx(10 * KM)
     assert gaps["unit_id"].iloc[0] == "U0;U1"
-    assert "sliver" in gaps["message"].iloc[0]
+    assert gaps["message"].iloc[0].startswith("gap of 10,000 m2 covered by no unit at (1005, 500), between U0, U1")
     # without the outline the strip is open to the outside: not a gap
     assert "boundary_gap" not in kinds(audit(z, reg(full(2)), as_of=AS_OF))
 
@@ -121,8 +123,11 @@ def test_enclosed_hole_without_outline_and_min_area():
     assert gaps["unit_id"].iloc[0].count(";") == 7  # touches all eight neighbours
     small = squares(2, gap=0.05)  # 0.05 m x 1 km = 50 m2 < 100 m2
     outline = gpd.GeoDataFrame(geometry=[box(0, 0, 2 * KM + 0.05, KM)], crs=4548)
-    assert "boundary_gap" not in kinds(audit(small, reg(full(2)), as_of=AS_OF, outline=outline))
-    assert "boundary_gap" in kinds(audit(small, reg(full(2)), as_of=AS_OF, outline=outline, min_area=10))
+    assert kinds(audit(small, reg(full(2)), as_of=AS_OF, outline=outline)) == []
+    # narrower than --sliver-width: a sliver between the two units, once its area counts
+    assert kinds(audit(small, reg(full(2)), as_of=AS_OF, outline=outline, min_area=10)) == ["boundary_sliver"]
+    assert kinds(audit(small, reg(full(2)), as_of=AS_OF, outline=outline, min_area=10,
+                       sliver_width=0)) == ["boundary_gap"]
 
 
 def test_boundary_overlap_same_level_only():
@@ -184,3 +189,113 @@ def test_demo_audit_stories():
     later = audit(datasets.demo_units_path(), datasets.demo_registry_path(), as_of=dt.date(2027, 3, 1))
     assert (later.units["status"] == "unassigned").sum() == 24
     assert later.findings["kind"].value_counts()["contract_expired"] == 24
+
+
+# ----------------------------------------------------------------------------- gaps and slivers (issue 10, items 8, 13)
+
+
+def test_gap_polygon_has_no_spike_and_its_label_point_is_inside():
+    """A notch on a lon/lat outline's long straight edge, and reprojection slivers along that edge.
+
+    The units' north edges carry a vertex every 0.001 degree, the outline's is one straight lon/lat
+    segment: in the metric CRS the two differ by up to about 0.3 m (the parallel is curved), so the
+    notch's uncovered area came with 2 km long zero-width spikes along the outline.
+    """
+    from shapely.geometry import Point, Polygon
+
+    x0, x1, y0, y1 = 116.30, 116.35, 39.80, 39.82
+    xm, xn0, xn1, yn = 116.325, 116.324, 116.326, 39.818  # the notch: about 170 m x 220 m
+
+    def north(a, b):
+        return [(x, y1) for x in np.linspace(a, b, int(round(abs(b - a) / 0.001)) + 1)]
+
+    west = Polygon([(x0, y0), (xm, y0), (xm, yn), (xn0, yn)] + north(xn0, x0))
+    east = Polygon([(xm, y0), (x1, y0)] + north(x1, xn1) + [(xn1, yn), (xm, yn)])
+    units = gpd.GeoDataFrame({"unit_id": ["W", "E"], "unit_type": ["street", "street"]}, geometry=[west, east],
+                             crs=4326)
+    outline = gpd.GeoDataFrame(geometry=[box(x0, y0, x1, y1)], crs=4326)
+    rows = [("T1", "W", "unit", "2025-01-01", "2025-12-31"), ("T2", "E", "unit", "2025-01-01", "2025-12-31")]
+    r = audit(units, reg(rows), as_of=AS_OF, outline=outline)
+    gaps = r.findings[r.findings["kind"] == "boundary_gap"]
+    assert len(gaps) == 1
+    gap = gaps.geometry.iloc[0]
+    # the notch as the units leave it, up to the outline's straight edge (independent: lon/lat box corners)
+    notch = gpd.GeoSeries([box(xn0, yn, xn1, y1)], crs=4326).to_crs(r.crs).iloc[0]
+    assert gap.area == pytest.approx(notch.area, rel=0.005)
+    assert gap.bounds[0] == pytest.approx(notch.bounds[0], abs=0.5) and gap.bounds[2] == pytest.approx(
+        notch.bounds[2], abs=0.5)  # no spike reaching along the outline
+    assert gap.buffer(-1.0).buffer(1.0, join_style="mitre").symmetric_difference(gap).area < 1.0  # nothing thin
+    x, y = (float(v) for v in re.search(r"at \((-?\d+), (-?\d+)\)", gaps["message"].iloc[0]).groups())
+    assert gap.buffer(-50).contains(Point(x, y))  # the label point well inside (the notch is 170 m wide)
+    # the spikes: summarised once per unit along the outline (about 2 km x 0.3 m / 2 each side)
+    slivers = r.findings[r.findings["kind"] == "boundary_sliver"]
+    assert sorted(slivers["unit_id"]) == ["E", "W"]
+    for message, geom in zip(slivers["message"], slivers.geometry):
+        assert message.startswith("1 sliver narrower than 5 m between the outline and unit ")
+        assert 300 < geom.area < 500 and ", the widest 0.3" in message
+
+
+def _offset_case(shift):
+    """A 2 x 2 grid of 1 km units and an outline from 'another source' shifted by ``shift`` metres."""
+    geoms = [box(x * KM, y * KM, (x + 1) * KM, (y + 1) * KM) for y in range(2) for x in range(2)]
+    units = gpd.GeoDataFrame({"unit_id": ["SW", "SE", "NW", "NE"], "unit_type": ["street"] * 4}, geometry=geoms,
+                             crs=4548)
+    outline = gpd.GeoDataFrame(geometry=[box(shift, shift, 2 * KM + shift, 2 * KM + shift)], crs=4548)
+    rows = [(f"T{u}", u, "unit", "2025-01-01", "2025-12-31") for u in units["unit_id"]]
+    return units, reg(rows), outline
+
+
+def test_two_sources_offset_by_2_m_give_one_sliver_summary():
+    """Outline drawn 2 m east and north of the units: one L-shaped strip, 2 m wide, along NW, NE and SE."""
+    units, teams, outline = _offset_case(2.0)
+    r = audit(units, teams, as_of=AS_OF, outline=outline)
+    assert kinds(r) == ["boundary_sliver"]
+    f = r.findings.iloc[0]
+    # hand check: x in [2000, 2002] for y in [2, 2002] (4000 m2) and y in [2000, 2002] for x in [2, 2000] (3996 m2)
+    assert f["unit_id"] == "NE;NW;SE"
+    # the widest place is the bend of the L: a circle touching the inner corner and both outer edges,
+    # radius r = 2 / (1 + sqrt(2)) * sqrt(2) = 1.17 m, so 2.3 m across
+    assert f["message"].startswith("1 sliver narrower than 5 m between the outline and units NE, NW, SE: 7,996 m2 "
+                                   "in total, the widest 2.3 m")
+    assert f.geometry.area == pytest.approx(7996.0)
+    # wider than --sliver-width: the same strip is a gap
+    r1 = audit(units, teams, as_of=AS_OF, outline=outline, sliver_width=1.5)
+    assert kinds(r1) == ["boundary_gap"] and r1.findings.geometry.iloc[0].area == pytest.approx(7996.0)
+
+
+def test_zigzag_outline_slivers_are_counted_per_boundary_not_reported_one_by_one():
+    """The east edge of the outline zigzags 2.5 m out every 100 m: 20 triangles of 125 m2.
+
+    Each triangle has a base of 100 m and a height of 2.5 m; 10 lie along unit SE and 10 along NE.
+    Before: 20 boundary_gap findings; now one summary per unit.
+    """
+    units, teams, _ = _offset_case(0.0)
+    east = [(2 * KM + (2.5 if k % 2 else 0.0), 50.0 * k) for k in range(41)]
+    outline = gpd.GeoDataFrame(geometry=[shapely.Polygon([(0, 0), *east, (0, 2 * KM)])], crs=4548)
+    r = audit(units, teams, as_of=AS_OF, outline=outline)
+    assert kinds(r) == ["boundary_sliver", "boundary_sliver"]
+    for unit, row in zip(["NE", "SE"], r.findings.itertuples()):
+        assert row.unit_id == unit
+        # the widest place of a triangle of base 100 m and height 2.5 m: its inscribed circle, 2 x 125 / 100.06
+        assert row.message.startswith(f"10 slivers narrower than 5 m between the outline and unit {unit}: "
+                                      "1,250 m2 in total, the widest 2.5 m")
+        assert row.geometry.area == pytest.approx(1250.0) and len(row.geometry.geoms) == 10
+    assert len(audit(units, teams, as_of=AS_OF, outline=outline, sliver_width=0).findings) == 20
+
+
+def test_sliver_width_option_on_the_command_line(tmp_path, capsys):
+    from planner_gis.cli import main
+
+    units, teams, outline = _offset_case(2.0)
+    units.to_file(tmp_path / "units.gpkg")
+    teams.to_csv(tmp_path / "teams.csv", index=False)
+    outline.to_file(tmp_path / "outline.gpkg")
+    args = ["audit", str(tmp_path / "units.gpkg"), "--teams", str(tmp_path / "teams.csv"), "--outline",
+            str(tmp_path / "outline.gpkg"), "--as-of", AS_OF]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert "boundary_sliver    1" in capsys.readouterr().out
+    assert main([*args, "--out", str(tmp_path / "b"), "--sliver-width", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "boundary_gap       1" in out and "boundary_sliver    0" in out
+    assert main([*args, "--out", str(tmp_path / "c"), "--sliver-width", "-1"]) == 2
+    assert "--sliver-width >= 0" in capsys.readouterr().err

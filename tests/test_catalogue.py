@@ -86,7 +86,7 @@ def test_gb18030_catalogue(tmp_path):
 @pytest.mark.parametrize(
     "body, needles",
     [
-        ("a,甲,A,5,300,,amenity=x,\n", None),  # header below replaced: missing column
+        ("a,甲,A,5,300,,amenity=x,\n", None),  # header below replaced: more fields than the header
         ("kg,幼儿园,K,7,300,,amenity=kindergarten,\n", ["line 2", "'kg'", "tier_min '7'", "5, 10 or 15"]),
         ("kg,幼儿园,K,5,-3,,amenity=kindergarten,\n", ["line 2", "threshold_m '-3'", "metres"]),
         ("kg,幼儿园,K,5,abc,,amenity=kindergarten,\n", ["threshold_m 'abc'"]),
@@ -102,7 +102,7 @@ def test_gb18030_catalogue(tmp_path):
 def test_catalogue_errors_name_row_and_fix(tmp_path, body, needles):
     if needles is None:
         p = write(tmp_path, "category,name_zh,name_en,tier_min,threshold_m\n" + body)
-        needles = ["missing column(s) min_area_ha, osm_tags, poi_types", str(p)]
+        needles = [f"{p} line 2: 8 fields, but the header row has 5", "quote text"]
     else:
         p = write(tmp_path, HEADER + body)
     with pytest.raises(InputError) as err:
@@ -345,3 +345,55 @@ def test_access_point_errors(cat):
     fac = gpd.GeoDataFrame({"category": ["kindergarten"], "fid": ["K7"]}, geometry=[Polygon()], crs="EPSG:4548")
     with pytest.raises(GeometryError, match="K7"):
         facility_access_points(fac, cat, id_column="fid")
+
+
+# ----------------------------------------------------------------------------- the minimal contract (issue 10, item 2)
+
+
+def test_catalogue_with_only_the_contract_columns_is_accepted(tmp_path):
+    p = write(tmp_path, "category,name_zh,tier_min,threshold_m\nkg,幼儿园,5,300\nschool,小学,10,500\n")
+    c = load_catalogue(p)
+    assert c["category"].tolist() == ["kg", "school"]
+    assert c["tier_min"].tolist() == [5, 10] and c["threshold_m"].tolist() == [300.0, 500.0]
+    # defaults: the category as English name, no minimum area, no OSM / POI rules
+    assert c["name_en"].tolist() == ["kg", "school"]
+    assert c["min_area_ha"].isna().all()
+    assert (c[["osm_tags", "poi_types", "name_keywords", "gb50180_ref"]] == "").all().all()
+    assert list(c.columns[:4]) == ["category", "name_zh", "tier_min", "threshold_m"]
+
+
+@pytest.mark.parametrize("drop", ["category", "name_zh", "tier_min", "threshold_m"])
+def test_catalogue_without_a_contract_column_names_it(tmp_path, drop):
+    cols = ["category", "name_zh", "tier_min", "threshold_m"]
+    values = {"category": "kg", "name_zh": "幼儿园", "tier_min": "5", "threshold_m": "300"}
+    keep = [c for c in cols if c != drop]
+    p = write(tmp_path, ",".join(keep) + "\n" + ",".join(values[c] for c in keep) + "\n")
+    with pytest.raises(InputError, match=f"missing column\\(s\\) {drop} .*Fix: give at least the columns"):
+        load_catalogue(p)
+
+
+def test_minimal_catalogue_runs_reach_and_classifies_nothing_from_osm(tmp_path):
+    """No osm_tags column: OSM features are not classified (no rules), facility layers work as usual."""
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point, box
+
+    from planner_gis.cli import main
+    from planner_gis.facilities import classify_osm
+
+    p = write(tmp_path, "category,name_zh,tier_min,threshold_m\nkg,幼儿园,5,300\n")
+    cat = load_catalogue(p)
+    osm = gpd.GeoDataFrame({"amenity": ["kindergarten"]}, geometry=[Point(0, 0)], crs=32650)
+    assert classify_osm(osm, cat).isna().all()
+    crs = "EPSG:32650"
+    gpd.GeoDataFrame(geometry=[LineString([(0, 0), (1000, 0)])], crs=crs).to_file(tmp_path / "net.gpkg")
+    gpd.GeoDataFrame({"category": ["kg"]}, geometry=[Point(100, 0)], crs=crs).to_file(tmp_path / "fac.gpkg")
+    gpd.GeoDataFrame({"population": [10, 20]}, geometry=[Point(200, 5), Point(900, 5)],
+                     crs=crs).to_file(tmp_path / "pop.gpkg")
+    gpd.GeoDataFrame({"unit_id": ["A"]}, geometry=[box(-10, -10, 1010, 10)], crs=crs).to_file(tmp_path / "z.gpkg")
+    d = tmp_path
+    assert main(["--quiet", "reach", "--network", str(d / "net.gpkg"), "--facilities", str(d / "fac.gpkg"),
+                 "--population", str(d / "pop.gpkg"), "--zones", str(d / "z.gpkg"), "--catalogue", str(p),
+                 "--out", str(d / "out")]) == 0
+    cov = (tmp_path / "out" / "coverage.csv").read_text(encoding="utf-8").splitlines()
+    # hand check: 10 residents at 100 + 5 = 105 m, 20 residents at 800 + 5 m > 300 m
+    assert "A,kg,5,300.0,30.0,10.0,0.3333333333333333" in cov

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -44,6 +45,17 @@ def test_demo_end_to_end(tmp_path):
     summary = json.loads((out / "audit.json").read_text(encoding="utf-8"))
     assert summary["as_of"] == datasets.DEMO_AS_OF and summary["findings"]["unassigned"] == 1
     assert "unassigned         1" in proc.stdout
+    # piped to a file: one line per stage, no carriage returns, no empty stage (issue 10, item 9)
+    assert "\r" not in proc.stderr and "| ," not in proc.stderr and "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines and all(re.fullmatch(r"[a-z]+: +\d+% [a-z][^|]*", line) for line in lines), proc.stderr
+    jobs = list(dict.fromkeys(line.split(":")[0] for line in lines))
+    assert jobs[0] == "reach"
+    for job in jobs:  # each job's stages: one line each, rising, "done" only at the end
+        stages = [line for line in lines if line.startswith(f"{job}:")]
+        fractions = [int(line.split("%")[0].split()[-1]) for line in stages]
+        assert fractions == sorted(fractions) and fractions[-1] == 100 and len(set(stages)) == len(stages)
+        assert [line for line in stages if line.endswith(" done")] == [f"{job}: 100% done"]
     from test_readme import check_demo_output
 
     check_demo_output(proc.stdout, tmp_path / "out")
@@ -51,8 +63,10 @@ def test_demo_end_to_end(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["audit.gpkg", "audit.json", "findings.csv", "workload.csv"]
     # the demo also runs reach and writes both maps
     top = tmp_path / "out"
-    assert sorted(p.name for p in top.iterdir()) == ["audit", "audit_map.html", "reach", "reach_map.html"]
-    assert sorted(p.name for p in (top / "reach").iterdir()) == ["coverage.csv", "reach.gpkg", "reach.json"]
+    assert sorted(p.name for p in top.iterdir()) == ["audit", "audit_map.html", "reach", "reach_map.html", "suggest"]
+    assert sorted(p.name for p in (top / "reach").iterdir()) == ["coverage.csv", "reach.gpkg", "reach.json",
+                                                                  "scenario.npz"]
+    assert sorted(p.name for p in (top / "suggest").iterdir()) == ["sites.csv", "suggest.gpkg", "suggest.json"]
     with open(top / "reach" / "coverage.csv", encoding="utf-8") as fh:
         cov = list(csv.DictReader(fh))
     # every unit has a row per catalogue category and tier; shares are covered / population
@@ -176,3 +190,10 @@ def test_make_valid_gcj02_and_encoding_options(tmp_path, capsys):
     got = units.set_index("unit_id")
     shift = got.geometry.centroid.distance(ref.geometry.centroid)
     assert shift.drop("110106006").max() < 0.5
+
+
+@pytest.mark.slow
+def test_demo_quiet_prints_nothing(tmp_path):
+    proc = run_cli("--quiet", "demo", "--out", tmp_path / "out")
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
+    assert (tmp_path / "out" / "reach_map.html").exists()

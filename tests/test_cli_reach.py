@@ -304,14 +304,14 @@ def test_demo_generator_is_deterministic(tmp_path):
 def test_committed_demo_matches_generator(tmp_path):
     mod = _demo_module()
     fresh = _read_demo(Path(mod.make_demo_city(tmp_path / "demo")["network"]).parent)
-    committed = _read_demo(ROOT / "data" / "demo")
-    assert _same(fresh, committed), "data/demo is stale: re-run scripts/make_demo_city.py"
+    committed = _read_demo(ROOT / "planner_gis" / "data" / "demo")
+    assert _same(fresh, committed), "planner_gis/data/demo is stale: re-run scripts/make_demo_city.py"
 
 
 def test_committed_demo_is_plausible():
     from planner_gis.catalogue import load_catalogue
 
-    d = _read_demo(ROOT / "data" / "demo")
+    d = _read_demo(ROOT / "planner_gis" / "data" / "demo")
     streets = d["fengtai_walk_network.gpkg"]
     assert streets.crs.to_epsg() == 4548
     # every intersection is a shared vertex: noding the lines again splits nothing
@@ -331,7 +331,7 @@ def test_committed_demo_is_plausible():
     ne = pop[: pop.shape[0] // 2, 2 * pop.shape[1] // 3:]
     sw = pop[pop.shape[0] // 2:, : pop.shape[1] // 3]
     assert ne[ne > 0].mean() > 3 * sw[sw > 0].mean()
-    total = sum((ROOT / "data" / "demo" / n).stat().st_size for n in
+    total = sum((ROOT / "planner_gis" / "data" / "demo" / n).stat().st_size for n in
                 ("fengtai_walk_network.gpkg", "fengtai_facilities.gpkg", "fengtai_park_entrances.gpkg",
                  "fengtai_population_100m.tif"))
     assert total < 8e6
@@ -362,12 +362,12 @@ def test_demo_siting_covers_the_densest_catchment_first():
 
 @pytest.mark.slow
 def test_reach_on_demo_finds_the_planted_gaps(tmp_path):
-    demo = ROOT / "data" / "demo"
+    demo = ROOT / "planner_gis" / "data" / "demo"
     out = tmp_path / "out"
     assert main(["reach", "--network", str(demo / "fengtai_walk_network.gpkg"),
                  "--facilities", str(demo / "fengtai_facilities.gpkg"),
                  "--population", str(demo / "fengtai_population_100m.tif"),
-                 "--zones", str(ROOT / "data" / "boundaries" / "fengtai_units_schematic.geojson"),
+                 "--zones", str(ROOT / "planner_gis" / "data" / "boundaries" / "fengtai_units_schematic.geojson"),
                  "--entrances", str(demo / "fengtai_park_entrances.gpkg"), "--out", str(out)]) == 0
     under = gpd.read_file(out / "reach.gpkg", layer="underserved")
     mod = _demo_module()
@@ -380,9 +380,9 @@ def test_reach_on_demo_finds_the_planted_gaps(tmp_path):
     cov = pd.read_csv(out / "coverage.csv")
     assert list(cov.columns) == CONTRACT
     assert cov["unit_id"].nunique() == 24
-    # the demo teaches realistic coverage (data/demo/README.md): district shares recomputed
+    # the demo teaches realistic coverage (planner_gis/data/demo/README.md): district shares recomputed
     # from the base units (which tile the district), in the ranges of Beijing's assessments
-    units = gpd.read_file(ROOT / "data" / "boundaries" / "fengtai_units_schematic.geojson")
+    units = gpd.read_file(ROOT / "planner_gis" / "data" / "boundaries" / "fengtai_units_schematic.geojson")
     base = set(units.loc[units["unit_type"] != "area", "unit_id"].astype(str))
     sums = cov[cov["unit_id"].astype(str).isin(base)].groupby("category")[["covered_population", "population"]].sum()
     share = sums["covered_population"] / sums["population"]

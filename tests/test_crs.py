@@ -37,7 +37,7 @@ from planner_gis.crs import (
 from planner_gis.errors import CRSError
 
 GEOD = Geod(ellps="WGS84")
-DATA = Path(__file__).resolve().parents[1] / "data" / "boundaries"
+DATA = Path(__file__).resolve().parents[1] / "planner_gis" / "data" / "boundaries"
 ALL_FUNCS = [wgs84_to_gcj02, gcj02_to_wgs84, gcj02_to_bd09, bd09_to_gcj02, wgs84_to_bd09, bd09_to_wgs84]
 
 
@@ -594,3 +594,113 @@ def test_gk_distance_matches_geodesic_hand_check():
     d_gk = m.geometry.iloc[0].distance(m.geometry.iloc[1])
     d_geod = metres(lon[0], lat[0], lon[1], lat[1])
     assert math.isclose(d_gk, float(d_geod), rel_tol=1e-4)
+
+
+# ----------------------------------------------------------------- undeclared GCJ-02 / BD-09 (issue 10, item 6)
+
+
+def _run(*args):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "planner_gis", *[str(a) for a in args]], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=300)
+
+
+def _amap_town(d):
+    """One 4 km east-west street along 39.86 N in Fengtai, and 40 kindergartens 5 m north of it.
+
+    The facilities are written as Amap exports them: GCJ-02 lon/lat labelled EPSG:4326 (here about
+    520 m east and 145 m north of where they are). One resident lives 20 m north of the street, 10 m
+    east of the first kindergarten.
+    """
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point, box
+
+    from planner_gis.crs import wgs84_to_gcj02
+
+    lat0 = 39.86
+    metric = gpd.GeoSeries([Point(116.30, lat0)], crs=4326).to_crs(4548).iloc[0]
+    x0, y0 = metric.x, metric.y
+    street = gpd.GeoDataFrame(geometry=[LineString([(x0 - 500, y0), (x0 + 3500, y0)])], crs=4548)
+    street.to_file(d / "street.gpkg")
+    true = gpd.GeoSeries([Point(x0 + 50 + 75 * i, y0 + 5) for i in range(40)], crs=4548).to_crs(4326)
+    glon, glat = wgs84_to_gcj02(true.x.to_numpy(), true.y.to_numpy())
+    gpd.GeoDataFrame({"category": ["kindergarten"] * 40}, geometry=gpd.points_from_xy(glon, glat),
+                     crs=4326).to_file(d / "amap_kindergartens.gpkg")
+    gpd.GeoDataFrame({"population": [100.0]}, geometry=[Point(x0 + 60, y0 + 20)], crs=4548).to_file(d / "pop.gpkg")
+    gpd.GeoDataFrame({"unit_id": ["A"]}, geometry=[box(x0 - 600, y0 - 1000, x0 + 3600, y0 + 1000)],
+                     crs=4548).to_file(d / "zones.gpkg")
+    # independent reference: the GCJ-02 points' distances to the street line, measured in EPSG:4548
+    shifted = gpd.GeoSeries(gpd.points_from_xy(glon, glat), crs=4326).to_crs(4548)
+    return float(np.median(shifted.distance(street.geometry.iloc[0])))
+
+
+def test_undeclared_gcj02_facilities_are_reported_with_figures_not_converted(tmp_path):
+    import pandas as pd
+
+    before = _amap_town(tmp_path)
+    assert 100 < before < 1000  # the real offset in Beijing: a few hundred metres
+    args = ["reach", "--network", tmp_path / "street.gpkg", "--facilities", tmp_path / "amap_kindergartens.gpkg",
+            "--population", tmp_path / "pop.gpkg", "--zones", tmp_path / "zones.gpkg"]
+    proc = _run(*args, "--out", tmp_path / "a")
+    assert proc.returncode == 0, proc.stderr
+    (warning,) = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
+    src = tmp_path / "amap_kindergartens.gpkg"
+    assert warning.startswith(f"warning: facilities {src} sit off the walking network: median {before:,.0f} m from "
+                              "it as read, 5 m if their lon/lat are GCJ-02 (Amap, Tencent) (40 points measured). "
+                              "If they come from Amap or Tencent, declare it with --facilities-coords gcj02")
+    assert warning.endswith("they were not converted")
+    # not converted: the facilities stay where the file puts them, the nearest over 500 m east of the resident
+    cov = pd.read_csv(tmp_path / "a" / "coverage.csv")
+    # declared: converted, no warning; the first kindergarten is 20 + 10 + 5 = 35 m away: covered
+    proc = _run(*args, "--facilities-coords", "gcj02", "--out", tmp_path / "b", "--progress", "jsonl")
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+    cov_b = pd.read_csv(tmp_path / "b" / "coverage.csv")
+    a = cov.loc[cov.category == "kindergarten", "covered_population"].iloc[0]
+    b = cov_b.loc[cov_b.category == "kindergarten", "covered_population"].iloc[0]
+    assert (a, b) == (0.0, 100.0)
+
+
+def test_undeclared_offset_is_a_jsonl_warning_event(tmp_path):
+    import json
+
+    _amap_town(tmp_path)
+    proc = _run("--progress", "jsonl", "reach", "--network", tmp_path / "street.gpkg", "--facilities",
+                tmp_path / "amap_kindergartens.gpkg", "--population", tmp_path / "pop.gpkg", "--zones",
+                tmp_path / "zones.gpkg", "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in proc.stderr.splitlines()]
+    (w,) = [e for e in events if e["event"] == "warning"]
+    assert "--facilities-coords gcj02" in w["message"]
+
+
+def test_units_from_baidu_against_an_osm_outline_are_reported(tmp_path, recwarn):
+    """Units exported from Baidu (BD-09 lon/lat): they sit off the WGS84 outline; read as BD-09 they fit it."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import box
+
+    from planner_gis.audit import audit
+    from planner_gis.crs import OffsetDatumWarning, convert_gdf
+
+    outline = gpd.GeoDataFrame(geometry=[box(116.30, 39.80, 116.36, 39.84)], crs=4326)
+    units = gpd.GeoDataFrame({"unit_id": ["W", "E"], "unit_type": ["street", "street"]},
+                             geometry=[box(116.30, 39.80, 116.33, 39.84), box(116.33, 39.80, 116.36, 39.84)],
+                             crs=4326)
+    baidu = convert_gdf(units, "wgs84", "bd09")
+    teams = pd.DataFrame({"team_id": ["T1", "T2"], "unit_id": ["W", "E"], "role": ["unit", "unit"],
+                          "start_date": ["2025-01-01"] * 2, "end_date": ["2025-12-31"] * 2})
+    audit(baidu, teams, as_of="2025-06-30", outline=outline)
+    (w,) = [w for w in recwarn if issubclass(w.category, OffsetDatumWarning)]
+    text = str(w.message)
+    assert "sit off the district outline" in text and "BD-09 (Baidu)" in text and "--coords bd09" in text
+    before = float(text.split("median ")[1].split(" m from it")[0].replace(",", ""))
+    after = float(text.split(" m if their")[0].split(", ")[-1])
+    # Baidu's offset in Beijing is several hundred metres; read back as BD-09 the edges fit the outline to the
+    # few metres by which a straight BD-09 edge between converted corners bends away from the WGS84 one
+    assert before > 300 and after < 5
+    recwarn.clear()
+    audit(units, teams, as_of="2025-06-30", outline=outline)  # WGS84 units: nothing to say
+    assert not [w for w in recwarn if issubclass(w.category, OffsetDatumWarning)]

@@ -35,6 +35,7 @@ EXPECTED = [
     "02_living_circle.ipynb",
     "03_publish_web_map.ipynb",
     "04_real_osm_extract.ipynb",
+    "05_new_sites_and_whatif.ipynb",
 ]
 CELL_TIMEOUT = 300  # seconds per cell
 
@@ -335,3 +336,24 @@ def test_04_real_osm_extract_runs(tmp_path):
     html = (out / "osm_reach_map.html").read_text(encoding="utf-8")
     assert 150_000 < len(html.encode("utf-8")) < 30_000_000
     assert "OpenStreetMap" in html and not re.search(r"<script[^>]+src=", html)
+
+
+def test_05_new_sites_and_whatif_runs(tmp_path):
+    nb = execute("05_new_sites_and_whatif.ipynb", tmp_path)
+    out = tmp_path / "out"
+    sites = pd.read_csv(out / "sites.csv", dtype={"candidate_id": str, "unit_id": str})
+    assert list(sites.columns) == ["rank", "candidate_id", "unit_id", "team_id", "x", "y", "gain_population",
+                                   "cumulative_covered", "cumulative_share"]
+    assert sites["rank"].tolist() == [1, 2, 3] and sites["unit_id"].nunique() == 1
+    assert (sites["gain_population"].diff().dropna() <= 1e-9).all()  # ranked by what each adds
+    table = outputs_text(tagged(nb, "greedy-vs-exact"))
+    assert "exact" in table and "greedy" in table
+    straight = outputs_text(tagged(nb, "straight-line"))
+    numbers = [float(x.replace(",", "")) for x in re.findall(r"\s([0-9][0-9.,]*)\s*$", straight, re.M)]
+    claims, walkable, really, optimum = numbers[-4:]
+    assert walkable <= claims and really <= optimum + 1e-6  # straight line overstates; the walking optimum is best
+    text = outputs_text(tagged(nb, "whatif"))
+    assert "incremental equals full recompute: True" in text
+    assert "after two undos, rows still changed: 0" in text
+    html = (out / "suggest_map.html").read_text(encoding="utf-8")
+    assert "Suggested sites" in html and "Newly covered" in html and "<script src=" not in html

@@ -393,10 +393,12 @@ def test_reach_underserved_and_isochrones_layers():
                            geometry=[shapely.Point(X0 + 500, Y0 + 500).buffer(300)] * 2, crs=METRIC)
     m = webmap.reach_map(cov, und, iso, category="park")
     names = webmap.layer_names(m)
-    assert "服务不足 Underserved" in names and "等时圈 Isochrones" in names
+    iso_name = "等时圈 Isochrones (walk): park 1200 m, clinic 1200 m"  # the categories and their distances
+    assert "服务不足 Underserved" in names and iso_name in names
     groups = {c.layer_name: c for c in m._children.values() if type(c).__name__ == "FeatureGroup"}
+    assert groups["服务不足 Underserved"].show and not groups[iso_name].show  # isochrones off until asked for
     und_layers = [c for c in groups["服务不足 Underserved"]._children.values()]
-    iso_layers = [c for c in groups["等时圈 Isochrones"]._children.values()]
+    iso_layers = [c for c in groups[iso_name]._children.values()]
     assert len(und_layers) == 1 and len(iso_layers) == 2  # one per category, swapped in by the page
     popup = und_layers[0].data["features"][0]["properties"]["_popup"]
     assert "1,500" in popup and html.escape(EVIL) in popup and "<script" not in popup
@@ -642,3 +644,60 @@ def test_map_options_are_shared_and_keywords_override_them():
     assert "京S(2024)003号" in text and "京S(2024)002号" not in text
     with pytest.raises(InputError, match="tile URL template"):
         webmap.reach_map(_coverage(units), options=webmap.MapOptions(tiles="not a template"))
+
+
+# ----------------------------------------------------------------------------- issue 10, item 11
+
+
+def test_reach_layers_listed_by_tier_in_catalogue_order():
+    """The layer control lists the 5-minute tier and its categories first, then 10, then 15 (not A-Z)."""
+    from planner_gis.facilities import load_catalogue
+
+    units, _ = grid_units()
+    base = units[units.level == "base"].reset_index(drop=True)
+    cat = load_catalogue()
+    rows = []
+    for r in cat.iloc[::-1].itertuples():  # rows in reverse: the order must come from the tiers, then the table
+        d = base[["unit_id", "name", "geometry"]].copy()
+        d["category"], d["tier_min"], d["share"] = r.category, r.tier_min, 0.5
+        rows.append(d)
+    m = webmap.reach_map(gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs=METRIC))
+    names = webmap.layer_names(m)
+    expected = []
+    for t in (5, 10, 15):
+        expected.append(next(n for n in names if n.startswith(f"{t}分钟生活圈")))
+        expected += cat.loc[cat.tier_min == t, "category"].tolist()[::-1]
+    assert names == expected
+
+
+def test_underserved_hatch_keeps_choropleth_readable():
+    """The underserved overlay is a hatch of thin lines, not a 35 % red fill over the classes."""
+    units, _ = grid_units()
+    und = gpd.GeoDataFrame({"unit_id": ["U001"], "category": ["park"], "population": [1500.0]},
+                           geometry=[box(X0 + 1100, Y0 + 100, X0 + 1400, Y0 + 400)], crs=METRIC)
+    m = webmap.reach_map(_coverage(units), und, category="park")
+    html_text = webmap.map_html(m)
+    assert 'pgHatch("pg-hatch-underserved", "#e41a1c")' in html_text
+    assert '"fillColor": "url(#pg-hatch-underserved)"' in html_text or "url(#pg-hatch-underserved)" in html_text
+    legend = [c.content for c in m._children.values() if type(c).__name__ == "Panel" and "pg-legend-layer" in
+              getattr(c, "content", "")][0]
+    assert "repeating-linear-gradient" in legend and "data-pg-group" in legend
+
+
+def test_audit_map_management_area_drawn_in_its_status_colour():
+    units, findings = grid_units()
+    units.loc[units.unit_id == "A1", "status"] = "expiring"
+    m = webmap.audit_map(units, findings)
+    layer = geojson_layers(m)["管理区 Management areas (overlay)"]
+    feature = layer.data["features"][0]
+    style = layer.style_function(feature)
+    assert style["color"] == webmap.STATUS_STYLES["expiring"][0] and style["dashArray"]
+
+
+def test_audit_map_draws_slivers_as_their_own_layer():
+    units, findings = grid_units()
+    sliver = gpd.GeoDataFrame({"kind": ["boundary_sliver"], "severity": ["warning"], "unit_id": ["U000"],
+                               "team_id": [""], "message": ["1 sliver narrower than 5 m ..."]},
+                              geometry=[box(X0 - 2, Y0, X0, Y0 + 1000)], crs=METRIC)
+    m = webmap.audit_map(units, pd.concat([findings, sliver], ignore_index=True))
+    assert "边界细缝 Boundary slivers" in webmap.layer_names(m)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -143,8 +144,8 @@ def test_reach_map_offline_layers_and_legend(driver, tmp_path):
     path = webmap.save_map(m, tmp_path / "reach.html")
     name = load(driver, path, m)
     common_checks(driver, name)
-    # the shown choropleth (6 units) + 1 underserved + 1 isochrone
-    assert n_polygons(driver, name) == 8
+    # the shown choropleth (6 units) + 1 underserved (isochrones are off until switched on)
+    assert n_polygons(driver, name) == 7
     labels = driver.execute_script(
         "return Array.from(document.querySelectorAll('.leaflet-control-layers label'))"
         ".map(function (l) { return l.textContent.trim(); })")
@@ -162,7 +163,7 @@ def test_reach_map_offline_layers_and_legend(driver, tmp_path):
              if el.text.strip() == "clinic"][0]
     radio.click()
     time.sleep(0.3)
-    assert n_polygons(driver, name) == 7  # + the clinic isochrone
+    assert n_polygons(driver, name) == 6  # the clinic isochrone is off
     assert driver.execute_script("return window.__pgAlerts") == []
     assert browser.console_errors(driver) == []
     screenshot(driver, "webmap_reach")
@@ -214,3 +215,103 @@ def test_reach_map_shared_polygons_restyled_per_category(driver, tmp_path):
     drawn = gpd.GeoSeries([shapely.Polygon(ring)], crs=4326).to_crs(METRIC).iloc[0]
     assert shapely.hausdorff_distance(drawn, base.geometry.iloc[1]) < 2.0
     assert browser.console_errors(driver) == []
+
+
+# ----------------------------------------------------------------------------- issue 10, item 11
+
+
+def _legend_items(driver) -> dict:
+    """Text of each legend row -> whether it is displayed."""
+    return driver.execute_script(
+        "var out = {}; document.querySelectorAll('.pg-legend div').forEach(function (d) {"
+        " out[d.textContent.trim()] = getComputedStyle(d).display !== 'none'; }); return out;")
+
+
+def _pick_base(driver, label: str) -> None:
+    [el for el in driver.find_elements("css selector", ".leaflet-control-layers-base label")
+     if el.text.strip() == label][0].click()
+    time.sleep(0.3)
+
+
+def test_reach_map_overlays_off_or_hatched_and_legend_follows(driver, tmp_path):
+    from PIL import Image
+
+    units, _ = grid_units()
+    cov = _coverage(units)
+    # an underserved place of the park category inside U004, whose park share is 100 % (dark green)
+    und = gpd.GeoDataFrame({"unit_id": ["U004"], "category": ["park"], "population": [10.0]},
+                           geometry=[shapely.box(X0 + 1200, Y0 + 1200, X0 + 1800, Y0 + 1800)], crs=METRIC)
+    iso = gpd.GeoDataFrame({"category": ["park", "clinic"]},
+                           geometry=[shapely.Point(X0 + 500, Y0 + 500).buffer(300)] * 2, crs=METRIC)
+    m = webmap.reach_map(cov, und, iso, category="park", simplify_m=0)
+    path = webmap.save_map(m, tmp_path / "reach.html")
+    name = load(driver, path, m)
+    common_checks(driver, name)
+    # categories by tier: the 5-minute tier and its category first, then 15 minutes in the table's order
+    base = driver.execute_script("return Array.from(document.querySelectorAll('.leaflet-control-layers-base "
+                                 "label')).map(function (l) { return l.textContent.trim(); })")
+    assert base == ["5分钟生活圈 5-min tier: mean of 1 category", "kindergarten",
+                    "15分钟生活圈 15-min tier: mean of 2 categories", "park", "clinic"]
+    # isochrones are off at first (6 units + the underserved place) and named by category and distance
+    assert n_polygons(driver, name) == 7
+    iso_name = "等时圈 Isochrones (walk): park 1200 m, clinic 1200 m"
+    legend = _legend_items(driver)
+    assert legend["服务不足 Underserved"] is True and legend[iso_name] is False
+    # the hatch: thin lines, the park class of U004 stays the colour of its class between them
+    fill = driver.execute_script("var f = null; window.MAP.eachLayer(function (l) { if (l instanceof L.Polygon"
+                                 " && l.feature && l.feature.properties._tip.indexOf('服务不足') === 0)"
+                                 " { f = l._path.getAttribute('fill'); } }); return f;".replace("MAP", name))
+    assert fill == "url(#pg-hatch-underserved)"
+    assert driver.execute_script("return !!document.getElementById('pg-hatch-underserved')")
+    shot = screenshot(driver, "webmap_reach_underserved")
+    x0, y1 = screen_xy(driver, name, *lonlat(X0 + 1300, Y0 + 1300))
+    x1, y0 = screen_xy(driver, name, *lonlat(X0 + 1700, Y0 + 1700))
+    ratio = driver.execute_script("return window.devicePixelRatio")
+    with Image.open(shot) as img:
+        px = np.asarray(img.convert("RGB"), dtype=float)[int(y0 * ratio):int(y1 * ratio),
+                                                        int(x0 * ratio):int(x1 * ratio)].reshape(-1, 3)
+    # the class colour at fill-opacity 0.75 over the page background #f4f4f0
+    green = np.array([int(webmap.SHARE_COLORS[3][i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    expected = 0.75 * green + 0.25 * np.array([244, 244, 240])
+    close = np.linalg.norm(px - expected, axis=1) < 20
+    assert len(px) > 400 and close.mean() > 0.6, close.mean()
+    # the clinic map: no underserved place of that category, so no legend entry for it
+    _pick_base(driver, "clinic")
+    assert n_polygons(driver, name) == 6
+    assert _legend_items(driver)["服务不足 Underserved"] is False
+    # switching the isochrones on shows the clinic's, and their legend entry
+    [el for el in driver.find_elements("css selector", ".leaflet-control-layers-overlays label")
+     if el.text.strip() == iso_name][0].click()
+    time.sleep(0.3)
+    assert n_polygons(driver, name) == 7
+    assert _legend_items(driver)[iso_name] is True
+    assert browser.console_errors(driver) == []
+
+
+def test_audit_map_legend_statuses_match_what_is_drawn(driver, tmp_path):
+    """A management area whose contract expires is drawn in the 'contract expiring' colour."""
+    units, findings = grid_units()
+    units["status"] = "covered"
+    units.loc[units.unit_id == "A1", "status"] = "expiring"
+    m = webmap.audit_map(units, findings)
+    path = webmap.save_map(m, tmp_path / "audit.html")
+    name = load(driver, path, m)
+    common_checks(driver, name)
+    drawn = driver.execute_script(
+        "var out = []; window.MAP.eachLayer(function (l) { if (l instanceof L.Polygon && l._path) {"
+        " out.push([l._path.getAttribute('fill') !== 'none' ? l._path.getAttribute('fill') : null,"
+        " l._path.getAttribute('stroke'), l._path.getAttribute('stroke-dasharray')]); } }); return out;"
+        .replace("MAP", name))
+    colours = {c for f, s, _ in drawn for c in (f, s) if c}
+    legend = driver.execute_script("return Array.from(document.querySelectorAll('.pg-legend div i'))"
+                                   ".map(function (i) { return i.style.background || i.style.borderColor; })")
+    status_colours = {c for c, _ in webmap.STATUS_STYLES.values()}
+    legend_status = [c for c in legend if c.startswith("rgb") or c.startswith("#")]
+    from matplotlib.colors import to_hex
+
+    legend_hex = {to_hex(tuple(int(v) / 255 for v in c[4:-1].split(","))) if c.startswith("rgb") else c
+                  for c in legend_status}
+    assert webmap.STATUS_STYLES["expiring"][0] in legend_hex
+    for colour in legend_hex & status_colours:
+        assert colour in colours, f"legend colour {colour} matches nothing on the map"
+    assert [webmap.STATUS_STYLES["expiring"][0], "8 4"] in [[s, d] for _, s, d in drawn]

@@ -27,7 +27,7 @@ from ..errors import Cancelled, PlannerGisError
 from ._report import MODES, Reporter
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ("audit", "network", "reach", "isochrones", "webmap", "demo", "info")
+COMMAND_MODULES = ("audit", "network", "reach", "isochrones", "suggest", "whatif", "webmap", "demo", "info")
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:

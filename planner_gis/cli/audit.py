@@ -7,10 +7,23 @@ import json
 from pathlib import Path
 
 from ..audit import FINDING_COLUMNS, AuditResult, audit
+from ..boundaries import SLIVER_WIDTH
 from ..io import write_csv, write_layers, write_text
-from ._common import add_registry_columns, add_zone_columns
+from ._common import (
+    HELP_FORMATTER,
+    REGISTRY_COLUMNS,
+    add_crs_option,
+    add_registry_columns,
+    add_zone_columns,
+    demo_path,
+    epilog,
+)
 
 OUTPUTS = ("findings.csv", "workload.csv", "audit.gpkg", "audit.json")
+#: The zone layer's columns, for the help.
+ZONE_COLUMNS = ("unit_id, unit_type (street, township, town, area, community or 街道, 乡, 地区, 镇, 园区, 管委会, "
+                "社区; or --default-type TYPE); optional name. 单元编码, 类型, 名称 ... are recognised; other headers "
+                "are named with --zone-id, --type-column, --name-column")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,18 +32,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         "audit",
         help="audit responsibility zones against a team registry",
         description="Which team covers which unit on a date: gaps, overlaps, expired contracts, overloaded teams.",
+        formatter_class=HELP_FORMATTER,
+        epilog=epilog(
+            [("ZONES", ZONE_COLUMNS), ("REGISTRY", REGISTRY_COLUMNS), ("--outline", "polygons, no columns needed")],
+            f"planner-gis audit {demo_path('units')} --teams {demo_path('registry')} "
+            f"--outline {demo_path('outline')} --as-of 2026-03-31 --out out/audit"),
     )
-    p.add_argument("zones", metavar="ZONES", help="unit polygons (GeoJSON, GPKG, Shapefile, FlatGeobuf)")
+    p.add_argument("zones", metavar="ZONES",
+                   help="unit polygons (GeoJSON, GPKG, Shapefile, FlatGeobuf; FILE:LAYER for a layer of a GeoPackage)")
     p.add_argument("--teams", required=True, metavar="REGISTRY", help="team registry (.csv or .xlsx)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="audit date (default: today)")
-    p.add_argument("--outline", metavar="FILE", help="district outline, to find gaps along the edge")
+    p.add_argument("--outline", metavar="FILE",
+                   help="district outline, to find gaps along the edge (FILE:LAYER allowed)")
     p.add_argument("--expiring-days", type=int, default=90, metavar="N",
                    help="contracts ending within N days are reported (default 90)")
     p.add_argument("--max-units", type=int, default=3, metavar="N",
                    help="a team active on more than N units is overloaded (default 3)")
     p.add_argument("--min-area", type=float, default=100.0, metavar="M2",
                    help="ignore gaps and overlaps smaller than this (default 100 m2)")
+    p.add_argument("--sliver-width", type=float, default=SLIVER_WIDTH, metavar="M",
+                   help=f"uncovered strips narrower than this are slivers (two sources' boundaries differing), "
+                        f"summarised per boundary; wider places are gaps (default {SLIVER_WIDTH:g} m; 0: all gaps)")
     p.add_argument("--metric-crs", metavar="EPSG", help="CRS for areas (default: CGCS2000 GK zone / UTM)")
     p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"),
                    help="ZONES coordinates are GCJ-02 (Amap, Tencent) or BD-09 (Baidu): convert them to WGS84")
@@ -38,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="attribute encoding of ZONES, e.g. GBK (default: detected for shapefiles)")
     p.add_argument("--make-valid", action="store_true",
                    help="repair invalid unit polygons instead of stopping (repaired units are listed)")
+    add_crs_option(p, "ZONES and --outline")
     add_zone_columns(p)
     add_registry_columns(p)
     p.set_defaults(handler=run)
@@ -92,20 +116,24 @@ def print_summary(result: AuditResult, out: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command with the parsed arguments; returns the exit status."""
+    from ..io import read_vector
     from ..registry import read_registry
     from ..zones import read_zones
-    from ._common import prepare_out_dir, registry_columns
+    from ._common import check_inputs, prepare_out_dir, registry_columns
 
+    check_inputs((args.zones, "vector"), (args.teams, "table"), (args.outline, "vector"))
     out = prepare_out_dir(args.out, OUTPUTS, [args.zones, args.teams, args.outline])
     units = read_zones(args.zones, zone_id=args.zone_id, name_column=args.name_column,
                        type_column=args.type_column, default_type=args.default_type, encoding=args.encoding,
-                       coords=args.coords, make_valid=args.make_valid)
+                       coords=args.coords, make_valid=args.make_valid, crs=args.crs)
     registry = read_registry(args.teams, columns=registry_columns(args))
+    outline = read_vector(args.outline, crs=args.crs) if args.outline else None
     if units.attrs.get("repaired"):
         print(f"repaired invalid geometry of unit(s): {', '.join(units.attrs['repaired'])}")
     result = audit(
-        units, registry, as_of=args.as_of, outline=args.outline, expiring_days=args.expiring_days,
+        units, registry, as_of=args.as_of, outline=outline, expiring_days=args.expiring_days,
         max_units=args.max_units, min_area=args.min_area, metric_crs=args.metric_crs, zone_id=args.zone_id,
+        sliver_width=args.sliver_width,
     )
     write_audit(result, out)
     print_summary(result, out)

@@ -14,12 +14,14 @@ import argparse
 import json
 import sys
 
+from ._common import HELP_FORMATTER, epilog
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``info`` sub-command."""
     p = sub.add_parser("info", help="version, catalogue, recognised column names and demo data paths",
                        description="What this installation of planner-gis offers.",
-                       epilog="example: planner-gis info --json")
+                       formatter_class=HELP_FORMATTER, epilog=epilog([], "planner-gis info --json"))
     p.add_argument("--json", action="store_true", help="print one JSON object (for programs)")
     p.set_defaults(handler=run)
 

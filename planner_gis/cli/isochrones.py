@@ -18,6 +18,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError, OutputError
+from ._common import HELP_FORMATTER, add_crs_option, demo_path, epilog
 
 
 def parse_distances(text: str) -> tuple:
@@ -50,11 +51,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "isochrones", help="walking isochrones around points (street area within each walking distance)",
         description="The street area reachable on foot within each distance from every point, along the "
                     "walking network (the distance contract of 'planner-gis reach'), nested per point.",
-        epilog="example: planner-gis isochrones --network data/demo/fengtai_walk_network.gpkg "
-               "--points data/demo/fengtai_park_entrances.gpkg --out isochrones.gpkg")
+        formatter_class=HELP_FORMATTER,
+        epilog=epilog([("NET", "lines that share vertices at junctions, no columns needed (or .osm.pbf, .graphml, "
+                               ".npz)"),
+                       ("PTS", "points (polygons count at a point inside), no columns needed; optional id column "
+                               "(--id-column)")],
+                      f"planner-gis isochrones --network {demo_path('network')} --points {demo_path('entrances')} "
+                      "--out out/isochrones.gpkg"))
     p.add_argument("--network", required=True, metavar="NET",
                    help="walking network: .osm.pbf, .graphml, saved .npz or a line layer")
-    p.add_argument("--points", required=True, metavar="PTS", help="start points (any vector layer)")
+    p.add_argument("--points", required=True, metavar="PTS", help="start points (any vector layer; FILE:LAYER allowed)")
     p.add_argument("--out", required=True, metavar="FILE.gpkg", help="GeoPackage to write (layer isochrones)")
     p.add_argument("--distances", default="300,500,1000", metavar="M,M,...",
                    help="walking distances in metres (default 300,500,1000: the 5/10/15-minute circles)")
@@ -66,6 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metric-crs", metavar="EPSG", help="metric CRS (default: CGCS2000 GK zone / UTM)")
     p.add_argument("--drop-disconnected", action="store_true",
                    help="keep only the largest connected piece of the network")
+    add_crs_option(p, "the network line layer or GraphML and PTS")
     p.set_defaults(handler=run)
 
 
@@ -75,16 +82,18 @@ def run(args: argparse.Namespace) -> int:
     from ..io import check_not_inputs, read_vector, write_layers
     from ..isochrones import isochrones
     from ..network import read_network
+    from ._common import check_inputs
 
     distances = parse_distances(args.distances)
     out = Path(args.out)
     if out.suffix.lower() != ".gpkg":
         raise OutputError(f"--out {out} does not end in .gpkg", fix="name the output e.g. isochrones.gpkg")
+    check_inputs((args.network, "network"), (args.points, "vector"))
     check_not_inputs([out], [args.network, args.points])
     with args.reporter.progress("isochrones") as bar:
         net = read_network(args.network, metric_crs=args.metric_crs, drop_disconnected=args.drop_disconnected,
-                           progress=scaled(bar, 0.0, 0.4))
-        points = read_vector(args.points)
+                           progress=scaled(bar, 0.0, 0.4), crs=args.crs)
+        points = read_vector(args.points, crs=args.crs)
         if len(points) == 0:
             raise InputError(f"{args.points}: the points layer has no features", fix="give a layer with points")
         result = isochrones(net, points, thresholds=distances, max_snap=args.max_snap, buffer_m=args.buffer,

@@ -35,6 +35,9 @@ Outputs (each written atomically; no output may be an input)
   ``unreachable`` (origins and facilities farther than ``--max-snap`` from any
   walking edge) and, with ``--isochrones``, ``isochrones``.
 * ``DIR/reach.json``: CRS, counts, district-wide shares, unreachable counts.
+* ``DIR/scenario.npz`` (only with ``--scenario``): what ``planner-gis whatif``
+  needs to change facilities and recompute coverage incrementally (network,
+  origins, units, access points, catalogue; see :mod:`planner_gis.scenario.files`).
 
 Isochrones: drawing one around every facility is too much (thousands of
 shops). ``--isochrones`` draws them for the facilities of the 15-minute tier
@@ -59,7 +62,15 @@ import numpy as np
 
 from ..living_circle import COVERAGE_COLUMNS, ID_CANDIDATES, LivingCircle
 from ..errors import InputError
-from ._common import add_registry_columns, add_zone_columns
+from ._common import (
+    HELP_FORMATTER,
+    REGISTRY_COLUMNS,
+    add_crs_option,
+    add_registry_columns,
+    add_zone_columns,
+    demo_path,
+    epilog,
+)
 
 OUTPUTS = ("coverage.csv", "reach.gpkg", "reach.json")
 #: Unreachable records listed on stdout (all are in reach.gpkg).
@@ -72,7 +83,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         "reach",
         help="share of residents reaching everyday facilities in the 5/10/15-minute living circle",
         description="Walking distance from every resident to the nearest facility of each category of the "
-                    "GB 50180-2018 catalogue; coverage per unit, underserved areas, unreachable points.",
+                    "GB 50180-2018 catalogue; coverage per unit, underserved areas, unreachable points. "
+                    "Layer inputs accept FILE:LAYER for a layer of a GeoPackage.",
+        formatter_class=HELP_FORMATTER,
+        epilog=epilog(
+            [("NET", "lines that share vertices at junctions, no columns needed (or .osm.pbf, .graphml, .npz)"),
+             ("FAC", "category (catalogue categories; another header with --category-column); optional id "
+                     f"({', '.join(ID_CANDIDATES)}, or --facility-id); or an .osm.pbf extract"),
+             ("POP", "population (residents per point or polygon; another header with --population-column), "
+                     "or a raster (.tif) of residents per cell"),
+             ("ZONES", "unit_id (单元编码 ... are recognised; else --zone-id); optional name"),
+             ("--catalogue", "category, name_zh, tier_min (5, 10 or 15), threshold_m (metres); optional name_en, "
+                             "min_area_ha, osm_tags, poi_types, name_keywords, gb50180_ref"),
+             ("--teams", REGISTRY_COLUMNS),
+             ("--entrances", "points, no columns needed")],
+            f"planner-gis reach --network {demo_path('network')} --facilities {demo_path('facilities')} "
+            f"--entrances {demo_path('entrances')} --population {demo_path('population')} "
+            f"--zones {demo_path('units')} --teams {demo_path('registry')} --as-of 2026-03-31 --scenario "
+            "--out out/reach"),
     )
     p.add_argument("--network", required=True, metavar="NET",
                    help="walking network: .osm.pbf, .graphml, saved .npz or a line layer")
@@ -102,9 +130,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--drop-disconnected", action="store_true",
                    help="keep only the largest connected piece of the network (points near the others "
                         "become unreachable)")
+    p.add_argument("--scenario", action="store_true",
+                   help="also write DIR/scenario.npz, for what-if changes with planner-gis whatif DIR")
+    add_crs_option(p, "the network line layer or GraphML, FAC, POP, ZONES and --entrances")
+    add_coords_options(p)
     add_zone_columns(p, types=False)
     add_registry_columns(p)
     p.set_defaults(handler=run)
+
+
+#: The inputs of reach whose lon/lat may be GCJ-02 (Amap, Tencent) or BD-09 (Baidu).
+COORDS_INPUTS = ("facilities", "zones", "entrances", "population")
+
+
+def add_coords_options(p: argparse.ArgumentParser) -> None:
+    """``--facilities-coords`` ... : declare Amap / Baidu lon/lat of an input (converted to WGS84 on reading)."""
+    for name in COORDS_INPUTS:
+        p.add_argument(f"--{name}-coords", choices=("wgs84", "gcj02", "bd09"), metavar="DATUM",
+                       help=f"{name} lon/lat are gcj02 (Amap, Tencent) or bd09 (Baidu): convert them to WGS84 "
+                            "(default wgs84; never guessed, but a likely offset is reported)")
 
 
 def _jsonable(v: Any) -> Any:
@@ -191,24 +235,44 @@ def print_summary(lc: LivingCircle, catalogue, max_snap: float, out: Path) -> No
     print(f"  written to {out}/ ({', '.join(OUTPUTS)})")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the command with the parsed arguments; returns the exit status."""
-    from .._progress import report, scaled
-    from ..facilities import load_catalogue, osm_facilities
-    from ..living_circle import assess_living_circle, read_population
+def _read_facilities(args: argparse.Namespace, catalogue) -> tuple:
+    """The facility layer, its category column and id column (an .osm.pbf extract classified by the catalogue)."""
     from .._validate import require_columns
+    from ..facilities import osm_facilities
     from ..io import read_vector
-    from ..network import read_network
-    from ..zones import read_zones
-    from ._common import prepare_out_dir, registry_columns
 
-    inputs = {"network": args.network, "facilities": args.facilities, "population": args.population,
-              "zones": args.zones, "teams": args.teams, "as_of": args.as_of, "catalogue": args.catalogue,
-              "entrances": args.entrances}
-    out = prepare_out_dir(args.out, OUTPUTS, [v for k, v in inputs.items() if k != "as_of"])
+    fac_path = Path(args.facilities)
+    if fac_path.name.lower().endswith(".pbf"):
+        facilities = osm_facilities(fac_path, catalogue)
+        if len(facilities) == 0:
+            raise InputError(f"{fac_path}: no feature of the extract matches the catalogue's osm_tags",
+                             fix="use a larger extract, or check the catalogue's osm_tags column (--catalogue)")
+        return facilities, "category", "osm_id"
+    facilities = read_vector(args.facilities, crs=args.crs, coords=args.facilities_coords)
+    if len(facilities) == 0:
+        raise InputError(f"{args.facilities}: the facility layer has no features",
+                         fix="check the file, or name the layer as FILE:LAYER")
+    require_columns(facilities, [args.category_column], str(args.facilities),
+                    hint="name the column holding the facility category with --category-column")
+    return facilities, args.category_column, args.facility_id
+
+
+def _prepare(args: argparse.Namespace) -> tuple:
+    """Checks before any work; the output folder and its files, the catalogue, the isochrone categories, the teams."""
+    from ..facilities import load_catalogue
+    from ._common import check_inputs, prepare_out_dir, registry_columns
+
     if args.max_snap <= 0:
         raise InputError(f"--max-snap {args.max_snap:g} must be a positive distance in metres",
                          fix="e.g. --max-snap 200")
+    check_inputs((args.network, "network"), (args.facilities, "facilities"), (args.population, "population"),
+                 (args.zones, "vector"), (args.teams, "table"), (args.catalogue, "table"),
+                 (args.entrances, "vector"))
+    inputs = {"network": args.network, "facilities": args.facilities, "population": args.population,
+              "zones": args.zones, "teams": args.teams, "as_of": args.as_of, "catalogue": args.catalogue,
+              "entrances": args.entrances}
+    outputs = OUTPUTS + (("scenario.npz",) if args.scenario else ())
+    out = prepare_out_dir(args.out, outputs, [v for k, v in inputs.items() if k != "as_of"])
     catalogue = load_catalogue(args.catalogue)
     iso_cats = list(args.isochrone_category or [])
     if args.isochrones and not iso_cats:
@@ -218,36 +282,44 @@ def run(args: argparse.Namespace) -> int:
         from ..registry import active_unit_teams, read_registry
 
         teams = active_unit_teams(read_registry(args.teams, columns=registry_columns(args)), args.as_of)
+    return inputs, out, outputs, catalogue, iso_cats, teams
 
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command with the parsed arguments; returns the exit status."""
+    from .._progress import report, scaled
+    from ..io import read_vector
+    from ..living_circle import assess_living_circle, read_population
+    from ..network import read_network
+    from ..zones import read_zones
+
+    inputs, out, outputs, catalogue, iso_cats, teams = _prepare(args)
     with args.reporter.progress("reach") as bar:
         report(bar, 0.0, "reading the network")
         net = read_network(args.network, metric_crs=args.metric_crs, drop_disconnected=args.drop_disconnected,
-                           progress=scaled(bar, 0.0, 0.25))
+                           progress=scaled(bar, 0.0, 0.25), crs=args.crs)
         report(bar, 0.25, "reading zones, population, facilities")
         zones = read_zones(args.zones, zone_id=args.zone_id, name_column=args.name_column, type_column=None,
-                           default_type="area")
-        population = read_population(args.population, args.population_column, net.crs)
-        fac_path = Path(args.facilities)
-        if fac_path.name.lower().endswith(".pbf"):
-            facilities, category_column, facility_id = osm_facilities(fac_path, catalogue), "category", "osm_id"
-            if len(facilities) == 0:
-                raise InputError(f"{fac_path}: no feature of the extract matches the catalogue's osm_tags",
-                                 fix="use a larger extract, or check the catalogue's osm_tags column")
-        else:
-            facilities = read_vector(fac_path)
-            if len(facilities) == 0:
-                raise InputError(f"{fac_path}: the facility layer has no features", fix="check the file and layer")
-            category_column, facility_id = args.category_column, args.facility_id
-            require_columns(facilities, [category_column], str(fac_path),
-                            hint="name the column holding the facility category with --category-column")
-        entrances = read_vector(args.entrances) if args.entrances else None
+                           default_type="area", crs=args.crs, coords=args.zones_coords)
+        population = read_population(args.population, args.population_column, net.crs, crs=args.crs,
+                                     coords=args.population_coords)
+        facilities, category_column, facility_id = _read_facilities(args, catalogue)
+        entrances = (read_vector(args.entrances, crs=args.crs, coords=args.entrances_coords)
+                     if args.entrances else None)
         lc = assess_living_circle(
             net, facilities, population, zones, catalogue, category_column=category_column,
             facility_id=facility_id, entrances=entrances, teams=teams, max_snap=args.max_snap,
             isochrone_categories=iso_cats, progress=scaled(bar, 0.3, 1.0),
         )
     write_reach(lc, out, inputs)
+    if args.scenario:
+        from ..scenario import save_scenario, scenario_from_layers
+
+        save_scenario(scenario_from_layers(net, lc.access, population, zones, catalogue, args.max_snap),
+                      out / "scenario.npz")
     print_summary(lc, catalogue, args.max_snap, out)
-    args.reporter.done(summary_line(lc), {name: str(out / name) for name in OUTPUTS},
+    if args.scenario:
+        print(f"  what-if file: {out / 'scenario.npz'} (planner-gis whatif {out} ...)")
+    args.reporter.done(summary_line(lc), {name: str(out / name) for name in outputs},
                        summary_zh=summary_line_zh(lc))
     return 0

@@ -13,29 +13,52 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError, OutputError
+from ._common import HELP_FORMATTER, add_crs_option, demo_path, epilog
+
+#: The columns the maps need, for the help.
+AUDIT_COLUMNS = [("AUDIT_DIR", "audit.gpkg with layer units: unit_id, name, status (optional unit_type, level, "
+                               "team_names, contract_end ...), and optionally layer findings: kind, severity, "
+                               "unit_id, message, as `planner-gis audit` writes them"),
+                 ("--outline", "polygons, no columns needed")]
+REACH_COLUMNS = [("REACH_DIR", "reach.gpkg with layer coverage: unit_id, category, share (or population and "
+                               "covered_population; optional name, tier_min, threshold_m), and optionally layers "
+                               "underserved and isochrones, as `planner-gis reach` writes them"),
+                 ("--outline", "polygons, no columns needed")]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``webmap`` sub-command."""
+    audit_example = f"planner-gis webmap audit out/audit --outline {demo_path('outline')} --out out/audit_map.html"
     p = sub.add_parser(
         "webmap",
         help="write a self-contained HTML web map of audit or reach outputs",
-        description="One self-contained HTML file (Leaflet inlined, works offline; no basemap unless --tiles).",
+        description="One self-contained HTML file (Leaflet inlined, works offline; no basemap unless --tiles). "
+                    "KIND is audit or reach; `planner-gis webmap KIND --help` says more.",
+        formatter_class=HELP_FORMATTER,
+        epilog=epilog(AUDIT_COLUMNS[:1] + REACH_COLUMNS, audit_example, first="audit"),
     )
     p.set_defaults(handler=lambda args: _print_help(p))
     kinds = p.add_subparsers(dest="webmap_kind", metavar="KIND")
 
     a = kinds.add_parser("audit", help="coverage status map from `planner-gis audit` outputs",
-                         description="Units coloured by status, management areas, boundary gaps and overlaps.")
+                         description="Units coloured by status, management areas, boundary gaps and overlaps.",
+                         formatter_class=HELP_FORMATTER,
+                         epilog=epilog(AUDIT_COLUMNS, audit_example, first="audit"))
     a.add_argument("source", metavar="AUDIT_DIR", help="output folder of `planner-gis audit` (or its audit.gpkg)")
     _common_options(a)
     a.set_defaults(handler=run_audit)
 
     r = kinds.add_parser("reach", help="covered-share choropleth from `planner-gis reach` outputs",
-                         description="Share of residents within reach per unit, one layer per category.")
+                         description="Share of residents within reach per unit, one layer per category.",
+                         formatter_class=HELP_FORMATTER,
+                         epilog=epilog(REACH_COLUMNS, "planner-gis webmap reach out/reach --category 15 --outline "
+                                       f"{demo_path('outline')} --out out/reach_map.html", first="reach"))
     r.add_argument("source", metavar="REACH_DIR", help="output folder of `planner-gis reach` (or its reach.gpkg)")
     r.add_argument("--category", metavar="C",
                    help="category (or tier in minutes, e.g. 15) shown first (default: the first category)")
+    r.add_argument("--suggest", metavar="SUGGEST_DIR",
+                   help="also draw the suggested sites and newly covered areas of `planner-gis suggest` "
+                        "(its output folder or suggest.gpkg)")
     _common_options(r)
     r.set_defaults(handler=run_reach)
 
@@ -43,7 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="HTML file to write")
     p.add_argument("--title", metavar="TEXT", help="map title")
-    p.add_argument("--outline", metavar="FILE", help="district outline to draw (OpenStreetMap source is credited)")
+    p.add_argument("--outline", metavar="FILE",
+                   help="district outline to draw (FILE:LAYER allowed; an OpenStreetMap source is credited)")
     p.add_argument("--tiles", metavar="URL",
                    help="basemap tile URL template with {z}/{x}/{y} (intranet or Tianditu); default: no basemap")
     p.add_argument("--tiles-attribution", metavar="TEXT", help="attribution of the basemap")
@@ -52,6 +76,7 @@ def _common_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--review-number", metavar="NO", help="map review number (审图号) to print on the map")
     p.add_argument("--simplify", type=float, default=10.0, metavar="M",
                    help="display simplification tolerance in metres (default 10; 0 keeps every vertex)")
+    add_crs_option(p, "the layers of the source folder and --outline")
 
 
 def _print_help(p: argparse.ArgumentParser) -> int:
@@ -61,12 +86,15 @@ def _print_help(p: argparse.ArgumentParser) -> int:
 
 def _gpkg(source: str, name: str) -> Path:
     """``DIR/name`` for a folder, else the file itself."""
+    from ..io import check_input_file
+
     src = Path(source)
     path = src / name if src.is_dir() else src
+    what = "audit" if name.startswith("audit") else "reach"
     if not path.exists():
-        what = "audit" if name.startswith("audit") else "reach"
         raise InputError(f"{path}: file not found",
                          fix=f"give the output folder of `planner-gis {what} ... --out DIR` (it holds {name})")
+    check_input_file(path, expect="vector")
     return path
 
 
@@ -80,7 +108,7 @@ def _layers(path: Path) -> list:
                          fix="give the folder written by planner-gis (or its .gpkg file)") from None
 
 
-def _read(path: Path, layer: str, required: bool, layers: list):
+def _read(path: Path, layer: str, required: bool, layers: list, crs: str | None = None):
     from ..io import read_vector
 
     if layer not in layers:
@@ -88,7 +116,7 @@ def _read(path: Path, layer: str, required: bool, layers: list):
             raise InputError(f"{path}: no layer '{layer}' (layers: {', '.join(layers) or 'none'})",
                              fix="give the output of the matching planner-gis command")
         return None
-    gdf = read_vector(path, layer=layer)
+    gdf = read_vector(path, layer=layer, crs=crs)
     return gdf
 
 
@@ -97,13 +125,19 @@ def _common_kwargs(args: argparse.Namespace) -> dict:
     if args.outline:
         from ..io import read_vector
 
-        outline = read_vector(args.outline)
+        outline = read_vector(args.outline, crs=args.crs)
     kw = dict(outline=outline, tiles=args.tiles, tiles_attribution=args.tiles_attribution,
               attribution=args.attribution, note=args.note, review_number=args.review_number,
               simplify_m=args.simplify)
     if args.title is not None:
         kw["title"] = args.title
     return kw
+
+
+def _check_outline(args: argparse.Namespace) -> None:
+    from ._common import check_inputs
+
+    check_inputs((args.outline, "vector"))
 
 
 def _check_out(out: str, inputs: list) -> Path:
@@ -121,10 +155,11 @@ def run_audit(args: argparse.Namespace) -> int:
     from ..webmap import audit_map, save_map
 
     path = _gpkg(args.source, "audit.gpkg")
+    _check_outline(args)
     target = _check_out(args.out, [path, args.outline])
     layers = _layers(path)
-    units = _read(path, "units", True, layers)
-    findings = _read(path, "findings", False, layers)
+    units = _read(path, "units", True, layers, args.crs)
+    findings = _read(path, "findings", False, layers, args.crs)
     if findings is not None and not hasattr(findings, "crs"):  # a findings table saved without geometry
         import geopandas as gpd
 
@@ -144,13 +179,22 @@ def run_reach(args: argparse.Namespace) -> int:
     from ..webmap import reach_map, save_map
 
     path = _gpkg(args.source, "reach.gpkg")
+    _check_outline(args)
     target = _check_out(args.out, [path, args.outline])
     layers = _layers(path)
-    coverage = _read(path, "coverage", True, layers)
-    underserved = _read(path, "underserved", False, layers)
-    isochrones = _read(path, "isochrones", False, layers)
+    coverage = _read(path, "coverage", True, layers, args.crs)
+    underserved = _read(path, "underserved", False, layers, args.crs)
+    isochrones = _read(path, "isochrones", False, layers, args.crs)
     m = reach_map(coverage, underserved, isochrones, category=args.category, **_common_kwargs(args))
-    written = save_map(m, target, inputs=[path, args.outline])
+    suggest_path = None
+    if getattr(args, "suggest", None):
+        from ..webmap import suggest_map
+
+        suggest_path = _gpkg(args.suggest, "suggest.gpkg")
+        s_layers = _layers(suggest_path)
+        m = suggest_map(_read(suggest_path, "sites", True, s_layers),
+                        _read(suggest_path, "newly_covered", False, s_layers), m=m, title=None)
+    written = save_map(m, target, inputs=[path, args.outline, suggest_path])
     n_units = coverage["unit_id"].nunique() if "unit_id" in coverage.columns else len(coverage)
     line = f"reach map of {n_units} units ({_size(written)})"
     print(f"reach map of {n_units} units written to {written} ({_size(written)})")

@@ -7,6 +7,10 @@
 :mod:`~planner_gis.crs.offsets`
     GCJ-02 (Amap, Tencent) and BD-09 (Baidu) coordinates, converted to and
     from WGS84 (:func:`convert_gdf`, :func:`convert_coords`).
+:mod:`~planner_gis.crs.detect`
+    Undeclared GCJ-02 / BD-09 layers spotted against a reference (the walking
+    network, the outline): a warning with figures, never a silent conversion
+    (:func:`detect_offset_datum`, :class:`OffsetDatumWarning`).
 
 See ``docs/crs.md``.
 
@@ -40,6 +44,7 @@ from .metric import (
     to_metric,
     utm_epsg,
 )
+from .detect import OffsetDatumWarning, OffsetHint, detect_offset_datum, warn_offset_datum
 from .offsets import (
     ArrayLike,
     INVERSE_MAX_ITER,
@@ -87,4 +92,8 @@ __all__ = [
     "normalize_datum",
     "convert_coords",
     "convert_gdf",
+    "OffsetDatumWarning",
+    "OffsetHint",
+    "detect_offset_datum",
+    "warn_offset_datum",
 ]

@@ -93,9 +93,10 @@ def require_crs(gdf: gpd.GeoDataFrame, what: str = "layer") -> CRS:
         raise CRSError(
             f"{what} has no coordinate reference system",
             fix=(
-                "set the CRS the coordinates are in, e.g. gdf.set_crs('EPSG:4326') for "
-                "WGS84 lon/lat or 'EPSG:4490' for CGCS2000, or add a .prj file next to the "
-                "shapefile; for Amap/Baidu coordinates read with coords='gcj02' or 'bd09'"
+                "declare the CRS the coordinates are in with --crs, e.g. --crs 4326 for WGS84 lon/lat or "
+                "--crs 4490 for CGCS2000 (Python: crs= of read_vector, or gdf.set_crs(4326)), or add a .prj "
+                "file next to the shapefile; Amap/Baidu lon/lat are declared with the command's coords option "
+                "as gcj02 or bd09 (Python: coords=)"
             ),
         )
     return CRS.from_user_input(gdf.crs)
@@ -146,7 +147,7 @@ def choose_metric_crs(gdf: gpd.GeoDataFrame, metric_crs: Any = None, what: str =
         return src
     if len(gdf) == 0 or gdf.geometry.is_empty.all():
         raise CRSError(f"{what} has no geometry to choose a metric CRS from",
-                       fix="pass metric_crs= explicitly")
+                       fix="give the metric CRS with --metric-crs EPSG (Python: metric_crs=)")
     minx, miny, maxx, maxy = gdf.to_crs(4326).total_bounds
     if not np.all(np.isfinite([minx, miny, maxx, maxy])):
         raise CRSError(f"{what} has coordinates that cannot be converted to lon/lat",

@@ -432,8 +432,8 @@ def convert_gdf(gdf: gpd.GeoDataFrame, src: str, dst: str, what: str = "layer") 
                 f"{what} is in the projected CRS {crs_label(crs)}, but {s.upper()} and "
                 f"{d.upper()} coordinates are lon/lat degrees",
                 fix=(
-                    "give the layer in lon/lat (e.g. gdf.to_crs('EPSG:4326') if it really is WGS84; "
-                    "Amap/Baidu exports should be read as they came, in degrees); "
+                    "give the layer in lon/lat as Amap/Baidu exported it (degrees), or leave out the coords "
+                    "option if it is not GCJ-02/BD-09; "
                     "Baidu Mercator metres (BD09MC) are not supported"
                 ),
             )

@@ -65,19 +65,11 @@ from ..errors import InputError
 from ..io import read_table
 from .rules import parse_osm_tags
 
-#: Columns every catalogue must have.
-REQUIRED_COLUMNS = (
-    "category",
-    "name_zh",
-    "name_en",
-    "tier_min",
-    "threshold_m",
-    "min_area_ha",
-    "osm_tags",
-    "poi_types",
-)
-#: Optional columns, filled with empty text when missing.
-OPTIONAL_COLUMNS = ("name_keywords", "gb50180_ref")
+#: Columns every catalogue must have (the contract of the reach command).
+REQUIRED_COLUMNS = ("category", "name_zh", "tier_min", "threshold_m")
+#: Optional columns and what a catalogue without them gets: no English name (the category is
+#: shown), no minimum area, and no OSM or Amap/Baidu classification rules for the category.
+OPTIONAL_COLUMNS = ("name_en", "min_area_ha", "osm_tags", "poi_types", "name_keywords", "gb50180_ref")
 #: The living-circle tiers of GB 50180-2018, in minutes.
 _CATEGORY_RE = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]+$")
 
@@ -97,10 +89,13 @@ def load_catalogue(path: PathLike | None = None) -> pd.DataFrame:
     Parameters
     ----------
     path : str or Path, optional
-        A CSV (UTF-8 or GB18030) or Excel file with the columns
-        ``category, name_zh, name_en, tier_min, threshold_m, min_area_ha,
-        osm_tags, poi_types`` (and optionally ``name_keywords, gb50180_ref``).
-        Default: the GB 50180-2018 catalogue shipped with planner-gis.
+        A CSV (UTF-8 or GB18030) or Excel file with at least the columns
+        ``category, name_zh, tier_min, threshold_m``; optional columns
+        (:data:`OPTIONAL_COLUMNS`) are filled when missing: ``name_en`` with the
+        category, ``min_area_ha`` blank, ``osm_tags``, ``poi_types``,
+        ``name_keywords`` and ``gb50180_ref`` empty (no OSM or POI
+        classification for those categories). Default: the GB 50180-2018
+        catalogue shipped with planner-gis.
 
     Returns
     -------
@@ -141,16 +136,12 @@ def load_catalogue(path: PathLike | None = None) -> pd.DataFrame:
         raise InputError(
             f"catalogue {p}: missing column(s) {', '.join(missing)} "
             f"(columns present: {', '.join(raw.columns)})",
-            fix="start from planner_gis/data/catalogue.csv and keep its header row",
+            fix="give at least the columns category, name_zh, tier_min and threshold_m (start from "
+                "planner_gis/data/catalogue.csv, which `planner-gis info` lists)",
         )
     if len(raw) == 0:
         raise InputError(f"catalogue {p}: no rows", fix="add one row per facility category")
-    df = raw.copy()
-    for col in OPTIONAL_COLUMNS:
-        if col not in df.columns:
-            df[col] = ""
-    for col in df.columns:
-        df[col] = df[col].fillna("").astype(str).str.strip()
+    df = _with_optional_columns(raw)
     values = [_row_values(row, f"catalogue {p} line {int(i) + 2}") for i, row in df.iterrows()]
     dup = df["category"][df["category"].duplicated(keep=False)]
     if len(dup):
@@ -163,6 +154,17 @@ def load_catalogue(path: PathLike | None = None) -> pd.DataFrame:
     cols = list(REQUIRED_COLUMNS) + list(OPTIONAL_COLUMNS)
     df = df[cols + [c for c in df.columns if c not in cols]].reset_index(drop=True)
     df.attrs["source"] = str(p)
+    return df
+
+
+def _with_optional_columns(raw: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every optional column (defaults for missing ones) and all cells as stripped text."""
+    df = raw.copy()
+    for col in df.columns:
+        df[col] = df[col].fillna("").astype(str).str.strip()
+    for col in OPTIONAL_COLUMNS:
+        if col not in df.columns:
+            df[col] = df["category"] if col == "name_en" else ""
     return df
 
 
@@ -216,9 +218,19 @@ def _min_area(text: str, where: str) -> float:
 
 
 def check_catalogue(catalogue: pd.DataFrame | None) -> pd.DataFrame:
-    """The catalogue (the shipped one if None), refused if it is not a loaded catalogue table."""
+    """The catalogue (the shipped one if None), refused if it is not a catalogue table.
+
+    A table with the required columns but not all optional ones (made in
+    Python) gets the defaults of :func:`load_catalogue`.
+    """
     catalogue = load_catalogue() if catalogue is None else catalogue
     if not isinstance(catalogue, pd.DataFrame) or any(c not in catalogue.columns for c in REQUIRED_COLUMNS):
         raise InputError("catalogue: not a catalogue table (columns missing)",
                          fix="load it with planner_gis.catalogue.load_catalogue(path)")
+    missing = [c for c in OPTIONAL_COLUMNS if c not in catalogue.columns]
+    if missing:
+        catalogue = catalogue.copy()
+        for col in missing:
+            catalogue[col] = catalogue["category"].astype(str) if col == "name_en" else (
+                np.nan if col == "min_area_ha" else "")
     return catalogue.reset_index(drop=True)

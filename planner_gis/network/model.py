@@ -88,7 +88,7 @@ class WalkNetwork:
         crs = CRS.from_user_input(crs)
         if not is_metric(crs):
             raise CRSError(f"walking network CRS {crs_label(crs)} is not projected in metres",
-                           fix="build the network with metric_crs= a projected CRS in metres")
+                           fix="give a projected CRS in metres with --metric-crs EPSG (Python: metric_crs=)")
         self.crs: CRS = crs
         self.node_xy = np.ascontiguousarray(node_xy, dtype=np.float64).reshape(-1, 2)
         self.edge_u = np.ascontiguousarray(edge_u, dtype=np.int64).ravel()
@@ -241,7 +241,8 @@ def load_network(path: PathLike) -> WalkNetwork:
             tag = str(z["format"]) if "format" in z else ""
             if tag != FORMAT_TAG:
                 raise NetworkError(f"{p}: not a planner-gis network file (format {tag!r})",
-                                   fix="save networks with planner_gis.network.save_network")
+                                   fix="save networks with `planner-gis network SOURCE --out FILE.npz` "
+                                       "(Python: save_network)")
             summary = json.loads(str(z["summary_json"]))
             return WalkNetwork(CRS.from_wkt(str(z["crs_wkt"])), z["node_xy"], z["edge_u"],
                                z["edge_v"], z["edge_length"], summary=summary)
@@ -249,5 +250,6 @@ def load_network(path: PathLike) -> WalkNetwork:
         if isinstance(exc, NetworkError):
             raise
         raise NetworkError(f"{p}: cannot read the saved network ({exc})",
-                           fix="re-create it with planner_gis.network.save_network") from None
+                           fix="re-create it with `planner-gis network SOURCE --out FILE.npz` "
+                               "(Python: save_network)") from None
 

@@ -13,12 +13,12 @@ from .._progress import ProgressCallback, report
 from ..constants import PathLike
 from ..crs import crs_label
 from ..errors import CRSError, InputError, NetworkError
-from ..io import check_input_file, read_vector, split_layer
+from ..io import check_input_file, declared_crs, read_vector, split_layer
 from .build import build_network
 from .model import SAVED_SUFFIX, WalkNetwork, load_network
 
 
-def _lines_from_graphml(path: Path) -> gpd.GeoDataFrame:
+def _lines_from_graphml(path: Path, crs: Any = None) -> gpd.GeoDataFrame:
     """Lines of an OSMnx-style GraphML file (node x/y, optional edge WKT geometry)."""
     import networkx as nx
 
@@ -27,10 +27,11 @@ def _lines_from_graphml(path: Path) -> gpd.GeoDataFrame:
     except Exception as exc:
         raise InputError(f"{path}: cannot read as GraphML ({exc})",
                          fix="give a GraphML file written by OSMnx (ox.save_graphml)") from None
-    crs = g.graph.get("crs")
+    crs = g.graph.get("crs") or (declared_crs(crs) if crs is not None else None)
     if not crs:
         raise CRSError(f"{path}: the GraphML graph has no 'crs' attribute",
-                       fix="save the graph with OSMnx, which records crs (e.g. 'epsg:4326')")
+                       fix="declare the CRS of its x/y with --crs, e.g. --crs 4326 (Python: crs=), or save the "
+                           "graph with OSMnx, which records it")
     xy = {}
     for node, data in g.nodes(data=True):
         try:
@@ -76,6 +77,7 @@ def read_network(
     metric_crs: Any = None,
     drop_disconnected: bool = False,
     progress: ProgressCallback | None = None,
+    crs: Any = None,
     **kwargs: Any,
 ) -> WalkNetwork:
     """Read a walking network from a file.
@@ -84,7 +86,9 @@ def read_network(
     network; ``.graphml`` -> OSMnx GraphML; ``.npz`` -> a network saved by
     :func:`save_network` (``metric_crs`` must then match or be None); anything
     else -> a vector line layer read with :func:`planner_gis.io.read_vector`
-    (``layer=`` and other keyword arguments are passed on).
+    (``FILE:LAYER`` or ``layer=`` and other keyword arguments are passed on).
+    ``crs`` declares the CRS of a line layer or GraphML file that has none
+    (CLI: ``--crs``).
 
     Raises
     ------
@@ -92,21 +96,22 @@ def read_network(
         If the file cannot be read or holds no usable network.
     """
     p, layer = split_layer(path)
-    check_input_file(p)
     name = p.name.lower()
+    check_input_file(p, expect="vector" if not name.endswith((SAVED_SUFFIX, ".pbf", ".graphml")) else "network")
     if name.endswith(SAVED_SUFFIX):
         net = load_network(p)
         if metric_crs is not None and CRS.from_user_input(metric_crs) != net.crs:
             raise CRSError(f"{p}: saved network is in {crs_label(net.crs)}, not {metric_crs}",
-                           fix="leave metric_crs unset or rebuild the network from its source")
+                           fix="leave out --metric-crs (Python: metric_crs=) or rebuild the network from its source "
+                               "with `planner-gis network SOURCE --metric-crs EPSG --out FILE.npz`")
         return net
     if name.endswith(".pbf"):
         report(progress, 0.0, "reading OSM extract")
         lines = _lines_from_pbf(p)
     elif name.endswith(".graphml"):
-        lines = _lines_from_graphml(p)
+        lines = _lines_from_graphml(p, crs)
     else:
-        lines = read_vector(p, **({"layer": layer} if layer is not None else {}), **kwargs)
+        lines = read_vector(p, **({"layer": layer} if layer is not None else {}), crs=crs, **kwargs)
     return build_network(lines, metric_crs=metric_crs, drop_disconnected=drop_disconnected,
                          progress=progress, what=str(p))
 

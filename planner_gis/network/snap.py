@@ -17,7 +17,7 @@ from pyproj import CRS
 
 from .. import _jit
 from .._memory import small_pages
-from ..errors import CRSError
+from ..crs import require_crs
 from .index import SegmentIndex
 from .model import WalkNetwork
 
@@ -217,9 +217,7 @@ def points_xy(gdf: gpd.GeoDataFrame, crs: Any, what: str = "points") -> np.ndarr
 
     Null or empty geometries give NaN coordinates (they never snap).
     """
-    if gdf.crs is None:
-        raise CRSError(f"{what} has no coordinate reference system",
-                       fix="set it, e.g. gdf.set_crs('EPSG:4326')")
+    require_crs(gdf, what)
     g = gdf.geometry
     if CRS.from_user_input(gdf.crs) != CRS.from_user_input(crs):
         g = g.to_crs(crs)

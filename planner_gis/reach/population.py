@@ -18,23 +18,24 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .._validate import require_columns
+from .._validate import MAX_LISTED, list_ids, require_columns
 from ..constants import PathLike
 from ..crs import to_metric
 from ..errors import CRSError, InputError
-from ..io import read_vector
+from ..io import check_input_file, declared_crs, read_vector, record_names
 
 #: File suffixes read as population rasters by :func:`read_population`.
 RASTER_SUFFIXES = (".tif", ".tiff", ".img", ".vrt", ".asc")
 
 
-def population_from_raster(path: PathLike, metric_crs: Any = None, band: int = 1) -> gpd.GeoDataFrame:
+def population_from_raster(path: PathLike, metric_crs: Any = None, band: int = 1, crs: Any = None) -> gpd.GeoDataFrame:
     """Population points from a raster: one point per cell centre with a positive value.
 
-    Cells equal to the raster's nodata value, non-finite or ``<= 0`` are
-    skipped. Points are returned in the metric CRS (policy of
-    :mod:`planner_gis.crs`), with the cell size in metres in
-    ``gdf.attrs["cell_size"]`` (used to draw underserved cells).
+    Cells equal to the raster's nodata value, NaN or ``0`` are skipped; a
+    negative cell (not nodata) is refused, naming its row and column. Points
+    are returned in the metric CRS (policy of :mod:`planner_gis.crs`), with
+    the cell size in metres in ``gdf.attrs["cell_size"]`` (used to draw
+    underserved cells).
 
     The raster's own grid is kept too: columns ``row`` and ``col`` of each
     origin's cell and ``gdf.attrs["raster_grid"]`` (``crs`` as WKT,
@@ -51,38 +52,48 @@ def population_from_raster(path: PathLike, metric_crs: Any = None, band: int = 1
         Metric CRS of the output.
     band : int
         Band to read.
+    crs : optional
+        The CRS of a raster that declares none (CLI: ``--crs``).
 
     Returns
     -------
     GeoDataFrame
         Columns ``population`` (float) and ``row``, ``col`` of the cell.
+
+    Raises
+    ------
+    InputError
+        The file is missing or not a raster, or a cell is negative (its row and
+        column, counted from 1, and the coordinates of its centre are named).
     """
     import rasterio
 
     p = os.fspath(path)
-    if not os.path.exists(p):
-        raise InputError(f"{p}: file not found", fix="check the path of the population raster")
+    check_input_file(Path(p), what="population raster", expect="raster")
     try:
         with rasterio.open(p) as ds:
             arr = ds.read(band).astype(np.float64)
             nodata = ds.nodata
             transform = ds.transform
-            crs = ds.crs
+            crs = ds.crs or (declared_crs(crs) if crs is not None else None)
     except Exception as exc:
-        raise InputError(f"{p}: cannot read as a raster ({exc})",
+        raise InputError(f"{p}: cannot read as a raster ({' '.join(str(exc).split())[:200]})",
                          fix="give a GeoTIFF population grid (e.g. WorldPop)") from None
+    _refuse_negative_cells(arr, nodata, transform, p)
     if crs is None:
         raise CRSError(f"{p}: the population raster has no CRS",
-                       fix="assign one, e.g. gdal_edit.py -a_srs EPSG:4326 file.tif")
+                       fix="declare it with --crs, e.g. --crs 4326 (Python: crs=), or assign one with "
+                           "gdal_edit.py -a_srs EPSG:4326 file.tif")
     valid = np.isfinite(arr) & (arr > 0)
     if nodata is not None and np.isfinite(nodata):
         valid &= arr != nodata
+    crs = crs if isinstance(crs, CRS) else CRS.from_user_input(crs.to_wkt())
     rows, cols = np.nonzero(valid)
     xs, ys = rasterio.transform.xy(transform, rows, cols, offset="center")
     gdf = gpd.GeoDataFrame(
         {"population": arr[rows, cols], "row": rows, "col": cols},
         geometry=gpd.points_from_xy(np.asarray(xs, float), np.asarray(ys, float)),
-        crs=CRS.from_user_input(crs.to_wkt()),
+        crs=crs,
     )
     out = to_metric(gdf, metric_crs, what=p) if len(gdf) else gdf.to_crs(metric_crs) if metric_crs else gdf
     # cell size in metres, measured at the raster centre
@@ -95,6 +106,35 @@ def population_from_raster(path: PathLike, metric_crs: Any = None, band: int = 1
     out.attrs["raster_grid"] = {"crs": gdf.crs.to_wkt(), "transform": tuple(float(v) for v in transform[:6]),
                                 "shape": (int(arr.shape[0]), int(arr.shape[1]))}
     return out
+
+
+def _refuse_negative_cells(arr: np.ndarray, nodata: Any, transform: Any, path: str) -> None:
+    """Refuse negative population cells (other than nodata), naming rows and columns as a GIS shows them."""
+    bad = np.isfinite(arr) & (arr < 0)
+    if nodata is not None and np.isfinite(nodata):
+        bad &= arr != nodata
+    if not bad.any():
+        return
+    import rasterio
+
+    rows, cols = np.nonzero(bad)
+    x, y = rasterio.transform.xy(transform, rows[:1], cols[:1], offset="center")
+    cells = [f"row {r + 1}, column {c + 1} ({_plain(arr[r, c])})" for r, c in zip(rows, cols)]
+    raise InputError(
+        f"{path}: {len(rows)} cell(s) with a negative population: {list_ids(cells, 5)} "
+        f"(rows and columns counted from 1; the first cell's centre is at ({float(x[0]):.6g}, {float(y[0]):.6g}))",
+        fix="set these cells to 0, or declare their value as the raster's nodata "
+            "(gdal_edit.py -a_nodata VALUE file.tif)")
+
+
+def _plain(value: Any) -> str:
+    """A cell or field value as a person writes it: ``12``, ``-3.5``, ``'abc'``, ``empty``."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "empty"
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return f"{float(value):g}"
+    text = str(value)
+    return "empty" if not text.strip() else repr(text)
 
 
 def population_from_points(gdf: gpd.GeoDataFrame, column: str = "population") -> gpd.GeoDataFrame:
@@ -127,44 +167,66 @@ def population_from_points(gdf: gpd.GeoDataFrame, column: str = "population") ->
 
 
 def population_weights(gdf: gpd.GeoDataFrame, column: str) -> np.ndarray:
-    """The checks of :func:`population_from_points`; return the weights (float64) without copying the layer."""
+    """The checks of :func:`population_from_points`; return the weights (float64) without copying the layer.
+
+    Refusals name the file (``gdf.attrs["source"]``, set by
+    :func:`planner_gis.io.read_vector`) and each record as the user finds it
+    (:func:`planner_gis.io.record_names`: the GeoPackage fid, the CSV line).
+    """
+    label = gdf.attrs.get("source", "population layer")
     if column not in gdf.columns:
-        raise InputError(f"population layer has no column {column!r} (columns: {list(gdf.columns)})",
-                         fix="name the column holding residents per point with population_column=")
+        have = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+        raise InputError(f"{label}: no population column {column!r} (columns: {have})",
+                         fix="name the column holding residents per feature with --population-column "
+                             "(Python: column=)")
     vals = pd.to_numeric(gdf[column], errors="coerce")
-    bad = vals.isna() | ~np.isfinite(vals.astype(float)) | (vals < 0)
+    bad = (vals.isna() | ~np.isfinite(vals.astype(float)) | (vals < 0)).to_numpy()
     if bad.any():
-        rec = gdf.index[bad.to_numpy()][0]
-        raise InputError(f"population layer: record {rec!r} has {column}={gdf[column].loc[rec]!r}, "
-                         "not a non-negative number",
+        pos = np.flatnonzero(bad)
+        raw = gdf[column].to_numpy()
+        names = [f"{n} ({_plain(raw[i])})" for n, i in zip(record_names(gdf, pos[:MAX_LISTED]), pos)]
+        raise InputError(f"{label}: {len(pos)} record(s) whose {column} is not a number >= 0: "
+                         f"{', '.join(names)}{_more(len(pos))}",
                          fix="fill the column with resident counts (0 for none)")
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if missing.any():
-        rec = gdf.index[missing][0]
-        raise InputError(f"population layer: record {rec!r} has no geometry",
+        pos = np.flatnonzero(missing)
+        raise InputError(f"{label}: {len(pos)} record(s) without a location: "
+                         f"{', '.join(record_names(gdf, pos[:MAX_LISTED]))}{_more(len(pos))}",
                          fix="remove rows without location or give them coordinates")
     return vals.to_numpy(dtype=np.float64)
 
 
+def _more(n: int) -> str:
+    return f" and {n - MAX_LISTED} more" if n > MAX_LISTED else ""
+
 
 def read_population(
-    source: PathLike | gpd.GeoDataFrame, column: str = "population", metric_crs: Any = None
+    source: PathLike | gpd.GeoDataFrame, column: str = "population", metric_crs: Any = None, crs: Any = None,
+    coords: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Population origins from a raster file (one per populated cell) or a point/polygon layer.
 
     Returns a layer with the weights in ``population`` (see
     :func:`population_from_raster` and :func:`population_from_points`).
+    ``crs`` declares the CRS of a file that has none (CLI: ``--crs``); a
+    layer file may be ``FILE:LAYER``; ``coords="gcj02"`` or ``"bd09"`` declares
+    Amap / Baidu lon/lat of a layer (see :func:`planner_gis.io.read_vector`).
     """
     if not isinstance(source, gpd.GeoDataFrame):
         path = Path(source)
         if path.suffix.lower() in RASTER_SUFFIXES:
-            return population_from_raster(path, metric_crs=metric_crs)
-        layer = read_vector(path)
+            if coords not in (None, "wgs84"):
+                raise InputError(f"{path}: a population raster in {coords} coordinates cannot be converted",
+                                 fix="give the population as points or polygons to convert them, or a raster "
+                                     "in a real CRS (leave out --population-coords)")
+            return population_from_raster(path, metric_crs=metric_crs, crs=crs)
+        layer = read_vector(path, crs=crs, coords=coords)
         label = str(path)
     else:
-        layer, label = source, "population layer"
+        layer, label = source, source.attrs.get("source", "population layer")
     require_columns(layer, [column], label,
-                    hint="name the column holding residents per feature (CLI: --population-column), "
-                         "or give a population raster (.tif)")
+                    hint="name the column holding residents per feature with --population-column "
+                         "(Python: column=), or give a population raster (.tif)")
     return population_from_points(layer, column)

@@ -19,8 +19,8 @@ from .. import _jit
 from .._memory import small_pages
 from .._progress import ProgressCallback, report, scaled
 from ..constants import COVERAGE_COLUMNS, TIERS
-from ..crs import crs_label
-from ..errors import CRSError, InputError
+from ..crs import crs_label, require_crs
+from ..errors import InputError
 from ..network import Snapped, WalkNetwork, points_xy, snap_points
 from .engine import nearest_per_group
 from .membership import zone_membership
@@ -218,7 +218,7 @@ def _coverage(net: WalkNetwork, facilities: gpd.GeoDataFrame, population: gpd.Ge
         "categories_without_facilities": [c for c in cat["category"] if not (fcat == c).any()],
         "max_snap": float(max_snap),
     }
-    report(progress, 1.0, "done")
+    report(progress, 1.0)  # no "done" line: this may be one stage of a longer job
     return ReachResult(coverage, under, unreachable, origin_distance, crs, summary)
 
 
@@ -264,8 +264,7 @@ def _distances(net: WalkNetwork, o_snap: Snapped, f_snap: Snapped, fcat: np.ndar
 
 def _zones_in(zones: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoSeries:
     """The zone polygons in ``crs``."""
-    if zones.crs is None:
-        raise CRSError("zones layer has no coordinate reference system", fix="set it, e.g. set_crs(4326)")
+    require_crs(zones, zones.attrs.get("source", "zones layer"))
     zm = zones.geometry
     if CRS.from_user_input(zones.crs) != crs:
         zm = zm.to_crs(crs)

@@ -10,6 +10,8 @@ Two layer functions build a :class:`folium.Map` (or add to one given as
 * :func:`reach_map` -- a choropleth of the population share covered within the
   living-circle threshold, one toggleable layer per facility category (and per
   tier), underserved areas and isochrones when given.
+* :func:`suggest_map` -- suggested facility sites and the areas they newly
+  cover (add them to the reach map with ``m=``).
 
 :func:`save_map` writes the map as **one self-contained HTML file**, atomically,
 refusing to overwrite inputs. Leaflet's JavaScript and CSS (and the images the
@@ -59,6 +61,7 @@ from .audit import audit_map
 from .encoding import COORD_SCALE, encode_geometries, encode_polyline, escape_text, quantize_geometry, split_text
 from .page import DEMO_NOTE, OSM_ATTRIBUTION, REVIEW_FOOTNOTE, MapOptions, layer_names, map_html, save_map
 from .reach import reach_map
+from .suggest import suggest_map
 from .simplify import ISOCHRONE_MIN_HOLE_M2, infer_cell_size, simplify_for_display
 from .symbology import (
     GAP_COLOR,
@@ -74,6 +77,7 @@ from .symbology import (
 __all__ = [
     "audit_map",
     "reach_map",
+    "suggest_map",
     "save_map",
     "map_html",
     "layer_names",

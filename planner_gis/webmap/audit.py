@@ -32,7 +32,7 @@ from .symbology import (
     HIGHLIGHT,
     OTHER_STATUS_COLOR,
     OVERLAP_COLOR,
-    OVERLAY_COLOR,
+    SLIVER_COLOR,
     STATUS_STYLES,
     legend_html,
 )
@@ -64,6 +64,7 @@ def _unit_popup(row: Mapping[str, Any]) -> str:
 
 #: The boundary findings drawn: kind, colour and layer name.
 FINDING_LAYERS = (("boundary_gap", GAP_COLOR, "边界缺口 Boundary gaps"),
+                  ("boundary_sliver", SLIVER_COLOR, "边界细缝 Boundary slivers"),
                   ("boundary_overlap", OVERLAP_COLOR, "边界重叠 Boundary overlaps"))
 #: Columns of the units used when present (filled with "" when missing).
 OPTIONAL_UNIT_COLUMNS = ("unit_type", "level", "team_ids", "team_names", "roles", "org_types", "contract_end",
@@ -171,7 +172,8 @@ def audit_map(
     if others:
         items.append((OTHER_STATUS_COLOR, escape_text("其他 Other: " + ", ".join(others)), "fill"))
     if overlay_drawn:
-        items.append((OVERLAY_COLOR, escape_text("管理区 Management area"), "line"))
+        items.append(("#555555", escape_text("管理区（虚线，颜色为覆盖状态） Management area: dashed, in its "
+                                             "status colour"), "dashed"))
     items.extend(kinds_drawn)
     add_panel(m, "pg_legend_audit", legend_html("覆盖状态 Coverage status", items))
     add_notes(m, opts, outline_attribution(outline), is_demo(units, outline))
@@ -211,11 +213,22 @@ def _unit_props(frame: gpd.GeoDataFrame) -> list:
     return props
 
 
+def _status_color(feature: dict) -> str:
+    s = feature["properties"]["_s"]
+    return STATUS_STYLES[s][0] if s in STATUS_STYLES else OTHER_STATUS_COLOR
+
+
 def _status_style(feature: dict) -> dict:
     """Fill of a unit by its status."""
-    s = feature["properties"]["_s"]
-    color = STATUS_STYLES[s][0] if s in STATUS_STYLES else OTHER_STATUS_COLOR
-    return {"fillColor": color, "color": "#ffffff", "weight": 1.2, "fillOpacity": 0.65}
+    return {"fillColor": _status_color(feature), "color": "#ffffff", "weight": 1.2, "fillOpacity": 0.65}
+
+
+def _overlay_style(feature: dict) -> dict:
+    """A management area over the streets: a dashed outline in its status colour.
+
+    No fill: the streets below stay visible and clickable.
+    """
+    return {"color": _status_color(feature), "weight": 3.5, "dashArray": "8 4", "fill": False}
 
 
 def _add_units(m, shown: gpd.GeoDataFrame, is_overlay: pd.Series) -> bool:
@@ -231,8 +244,8 @@ def _add_units(m, shown: gpd.GeoDataFrame, is_overlay: pd.Series) -> bool:
     if len(over):
         geojson_layer(
             m, feature_collection(over, _unit_props(over)), name="管理区 Management areas (overlay)",
-            style_function=lambda f: {"color": OVERLAY_COLOR, "weight": 2.5, "fill": False, "dashArray": "8 4"},
-            highlight_function=lambda f: {"weight": 4},
+            style_function=_overlay_style,
+            highlight_function=lambda f: {"weight": 5},
             on_each_feature=bind_text(),
         ).add_to(m)
     return bool(len(over))

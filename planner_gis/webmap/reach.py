@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Sequence
 from typing import Any
-from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -51,6 +50,7 @@ from .symbology import (
     SHARE_COLORS,
     SHARE_LABELS,
     UNDERSERVED_COLOR,
+    UNDERSERVED_HATCH,
     legend_html,
     share_color,
 )
@@ -124,10 +124,12 @@ def reach_map(
         compute it); used when present: ``name``, ``tier_min``,
         ``threshold_m``, ``population``, ``covered_population``.
     underserved : GeoDataFrame, optional
-        Underserved polygons, drawn hatched-red with a popup of their columns.
+        Underserved polygons, drawn with a light red hatch (the choropleth stays
+        readable) and a popup of their columns, for the category shown.
     isochrones : GeoDataFrame, optional
-        Isochrone polygons, drawn as outlines; per category when they have a
-        ``category`` column.
+        Isochrone polygons, drawn as outlines per category (with a ``category``
+        column); an overlay that is off until switched on, named after the
+        categories and their walking distances.
     category : str or int, optional
         Layer shown first: a category name, or a tier in minutes (``15``,
         ``"15min"``) for the mean covered share of that tier's categories.
@@ -156,8 +158,8 @@ def reach_map(
     ...     geometry=[box(0, 0, 1000, 1000)] * 2 + [box(1000, 0, 2000, 1000)] * 2, crs="EPSG:4548")
     >>> m = reach_map(cov, category="park")
     >>> from planner_gis.webmap import layer_names
-    >>> layer_names(m)
-    ['clinic', 'park', '15分钟生活圈 15-min tier: mean of 2 categories']
+    >>> layer_names(m)  # by tier, each tier's categories in the order of the table
+    ['15分钟生活圈 15-min tier: mean of 2 categories', 'park', 'clinic']
     """
     opts = merge_options(options, tiles=tiles, tiles_attribution=tiles_attribution, attribution=attribution,
                          note=note, review_number=review_number, simplify_m=simplify_m, metric_crs=metric_crs)
@@ -171,21 +173,25 @@ def reach_map(
     m = map_for(m, units, title, opts)
     layers = _Choropleths(m, cov, shown_units)
     shown_label = layers.add_all(plain, tiers, categories, shown_key)
-    follow = [f for f in (_add_isochrones(m, isochrones, cov, opts, layers.labels_of),
-                          _add_underserved(m, underserved, opts, layers)) if f is not None]
+    iso = _add_isochrones(m, isochrones, cov, opts, layers)
+    under = _add_underserved(m, underserved, opts, layers)
+    follow = [f[:2] for f in (iso, under) if f is not None]
     add_outline(m, outline, opts)
     items = [(color, escape_text(label), "fill") for color, label in zip(SHARE_COLORS, SHARE_LABELS)]
     items.append((NO_DATA_COLOR, escape_text(NO_DATA_LABEL), "fill"))
-    if underserved is not None and len(underserved):
-        items.append((UNDERSERVED_COLOR, escape_text("服务不足 Underserved"), "fill"))
-    if isochrones is not None and len(isochrones):
-        items.append((ISOCHRONE_COLOR, escape_text("等时圈 Isochrone"), "line"))
+    # the overlays' items show only while the overlay is on and draws something for the choropleth shown
+    if under is not None:
+        items.append((UNDERSERVED_COLOR, escape_text(under[2]), "hatch", under[0]))
+    if iso is not None:
+        items.append((ISOCHRONE_COLOR, escape_text(iso[2]), "line", iso[0]))
     legend_title = ("覆盖人口比例 Covered share: "
                     f'<span class="pg-legend-layer">{escape_text(shown_label)}</span>')
     add_panel(m, "pg_legend_reach", legend_html(legend_title, items))
     add_script(m, "pg_legend_follow", "pgLegendFollows(__PG_MAP__);")
     if follow:
         add_script(m, "pg_follow", _follow_script(follow, escape_text(shown_label)))
+        groups = ",".join(f"{{group: {g}, key: {_js_string(g)}}}" for g, _ in follow)
+        add_script(m, "pg_legend_items", f"pgLegendItems(__PG_MAP__, [{groups}]);")
     add_notes(m, opts, outline_attribution(outline), is_demo(coverage_units, underserved, outline))
     # a long list of categories would cover the legend: the control folds it into the layers button
     add_layer_control(m)
@@ -211,10 +217,18 @@ def _prepare_coverage(coverage_units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _categories(cov: gpd.GeoDataFrame) -> tuple[list, list, list]:
-    """All categories, the plain ones (not ``tier_N`` rows) and the tiers in minutes, sorted."""
+    """All categories (sorted), the plain ones (not ``tier_N`` rows) by tier, and the tiers in minutes.
+
+    Plain categories are in the order of the living circle: by ``tier_min`` (5, 10, 15 minutes), within a
+    tier in the order of the coverage table (the catalogue's order), as the legend and the planner read them.
+    """
     categories = sorted(cov["category"].unique())
     tier_rows = cov["category"].str.fullmatch(r"tier_\d+")
-    plain = sorted(cov.loc[~tier_rows, "category"].unique())
+    first = cov.loc[~tier_rows].drop_duplicates("category")
+    if "tier_min" in first.columns:
+        first = first.assign(_t=pd.to_numeric(first["tier_min"], errors="coerce").fillna(np.inf))
+        first = first.sort_values("_t", kind="stable")
+    plain = first["category"].tolist()
     tiers = sorted(int(t) for t in cov["tier_min"].dropna().unique()) if "tier_min" in cov.columns else []
     tiers = sorted(set(tiers) | {int(c[5:]) for c in cov.loc[tier_rows, "category"].unique()})
     return categories, plain, tiers
@@ -263,18 +277,23 @@ class _Choropleths:
         self.tier_cats: dict = {}  # tier label -> categories it stands for
 
     def add_all(self, plain: list, tiers: list, categories: list, shown_key: tuple) -> str:
-        """Add a layer per category and per tier; return the label of the layer shown."""
+        """Add a layer per tier followed by its categories (5, 10, 15 minutes); return the label shown."""
         shown_label = ""
-        for cat in plain:
-            label = f"{self.zh[cat]} {cat}" if cat in self.zh else cat
-            self.cat_label[cat] = label
-            if shown_key == ("category", cat):
-                shown_label = label
-            self.add(label, self._per_unit(cat), shown_key == ("category", cat), "")
-        for t in tiers:
-            label, show = self._add_tier(t, plain, categories, shown_key)
-            if show:
-                shown_label = label
+        tier_of = {}
+        if "tier_min" in self.cov.columns:
+            tier_of = {c: t for c, t in self.cov.drop_duplicates("category").set_index("category")["tier_min"]
+                       .items() if pd.notna(t)}
+        for t in [*tiers, None]:
+            if t is not None:
+                label, show = self._add_tier(t, plain, categories, shown_key)
+                shown_label = label if show else shown_label
+            for cat in [c for c in plain if (tier_of.get(c) == t if t is not None else c not in tier_of
+                                             or tier_of[c] not in tiers)]:
+                label = f"{self.zh[cat]} {cat}" if cat in self.zh else cat
+                self.cat_label[cat] = label
+                if shown_key == ("category", cat):
+                    shown_label = label
+                self.add(label, self._per_unit(cat), shown_key == ("category", cat), "")
         return shown_label
 
     def _per_unit(self, cat: str) -> pd.DataFrame:
@@ -365,17 +384,39 @@ def _isochrones_per_category(isochrones: gpd.GeoDataFrame, cov: gpd.GeoDataFrame
     return iso
 
 
+def _isochrone_label(iso: gpd.GeoDataFrame, cov: gpd.GeoDataFrame, zh: dict) -> str:
+    """The overlay's name: which facilities' isochrones, at which walking distances."""
+    if "category" not in iso.columns:
+        return "等时圈 Isochrones"
+    own = {}
+    if "threshold_m" in cov.columns:
+        own = pd.to_numeric(cov.drop_duplicates("category").set_index("category")["threshold_m"],
+                            errors="coerce").to_dict()
+    order = list(cov["category"].drop_duplicates())
+    cats = sorted(iso["category"].astype(str).unique(), key=lambda c: (order.index(c) if c in order else 1e9, c))
+    parts = []
+    for c in cats:
+        name = f"{zh[c]} {c}" if c in zh else c
+        parts.append(f"{name} {own[c]:g} m" if c in own and pd.notna(own[c]) else name)
+    return "等时圈 Isochrones (walk): " + ", ".join(parts)
+
+
 def _add_isochrones(m: Any, isochrones: gpd.GeoDataFrame | None, cov: gpd.GeoDataFrame, opts: MapOptions,
-                    labels_of: Callable[[str], list]) -> tuple | None:
-    """The isochrones overlay, following the choropleth shown; ``(group, members)`` or None."""
+                    layers: _Choropleths) -> tuple | None:
+    """The isochrones overlay (off until switched on), following the choropleth shown.
+
+    Returns ``(group, members, label)`` or None.
+    """
     if isochrones is None or not len(isochrones):
         return None
     folium = folium_module()
     check_frame(isochrones, "isochrones")
     iso = _isochrones_per_category(isochrones, cov)
+    label = _isochrone_label(iso, cov, layers.zh)
     iso = simplify_for_display(fill_small_holes(iso, ISOCHRONE_MIN_HOLE_M2, opts.metric_crs), opts.simplify_m,
                                opts.metric_crs, what="isochrones", as_coverage=False)
-    group = folium.FeatureGroup(name="等时圈 Isochrones", overlay=True, show=True).add_to(m)
+    # hundreds of outlines over the choropleth: drawn only when asked for
+    group = folium.FeatureGroup(name=escape_text(label), overlay=True, show=False).add_to(m)
     members: dict = {}
     for cat, g in by_category(iso):
         layer = geojson_layer(
@@ -383,14 +424,14 @@ def _add_isochrones(m: Any, isochrones: gpd.GeoDataFrame | None, cov: gpd.GeoDat
             style_function=lambda f: {"color": ISOCHRONE_COLOR, "weight": 0.8, "fill": True,
                                       "fillColor": ISOCHRONE_FILL, "fillOpacity": 0.15},
         ).add_to(group)
-        for label in labels_of(cat):
-            members.setdefault(label, []).append(layer.get_name())
-    return group.get_name(), members
+        for name in layers.labels_of(cat):
+            members.setdefault(name, []).append(layer.get_name())
+    return group.get_name(), members, label
 
 
 def _add_underserved(m: Any, underserved: gpd.GeoDataFrame | None, opts: MapOptions,
                      layers: _Choropleths) -> tuple | None:
-    """The underserved overlay, following the choropleth shown; ``(group, members)`` or None."""
+    """The underserved overlay, hatched, following the choropleth shown; ``(group, members, label)`` or None."""
     if underserved is None or not len(underserved):
         return None
     folium = folium_module()
@@ -403,7 +444,10 @@ def _add_underserved(m: Any, underserved: gpd.GeoDataFrame | None, opts: MapOpti
     und = simplify_for_display(
         underserved, tol, opts.metric_crs, what="underserved areas", as_coverage=False,
         groups=underserved["category"].astype(str).to_numpy() if "category" in underserved.columns else None)
-    group = folium.FeatureGroup(name="服务不足 Underserved", overlay=True, show=True).add_to(m)
+    # a hatch of thin lines, no solid fill: the coverage classes below stay readable
+    add_script(m, "pg_hatch", f"pgHatch({_js_string(UNDERSERVED_HATCH)}, {_js_string(UNDERSERVED_COLOR)});")
+    label = "服务不足 Underserved"
+    group = folium.FeatureGroup(name=label, overlay=True, show=True).add_to(m)
     members: dict = {}
     for cat, g in by_category(und):
         cols = [c for c in g.columns if c != g.geometry.name][:10]
@@ -416,14 +460,14 @@ def _add_underserved(m: Any, underserved: gpd.GeoDataFrame | None, opts: MapOpti
                           "_popup": rows_table(rows)})
         layer = geojson_layer(
             m, feature_collection(g, props), show=False, control=False,
-            style_function=lambda f: {"color": UNDERSERVED_COLOR, "weight": 1, "fillColor": UNDERSERVED_COLOR,
-                                      "fillOpacity": 0.35},
+            style_function=lambda f: {"color": UNDERSERVED_COLOR, "weight": 1, "opacity": 0.7,
+                                      "fillColor": f"url(#{UNDERSERVED_HATCH})", "fillOpacity": 1.0},
             on_each_feature=bind_text(),
         ).add_to(group)
         # a tier's map would be cluttered by all its categories' areas: exact category only
-        for label in layers.labels_of(cat, tiers=False):
-            members.setdefault(label, []).append(layer.get_name())
-    return group.get_name(), members
+        for name in layers.labels_of(cat, tiers=False):
+            members.setdefault(name, []).append(layer.get_name())
+    return group.get_name(), members, label
 
 
 def _js_string(text: str) -> str:

@@ -138,6 +138,19 @@ def run_processing():
         return {"rows": [(f["point_id"], f["threshold_m"], f["street_length_m"], f["_area"])
                          for f in features(r["OUTPUT"])]}
 
+    @step("processing_suggest")
+    def _():
+        r = processing.run("planner_gis:suggest", {
+            "NETWORK": d["network"], "FACILITIES": d["facilities"], "ENTRANCES": d["entrances"],
+            "POPULATION_RASTER": d["population"], "ZONES": d["units"], "CATEGORY": "kindergarten",
+            "SPACING": 100.0, "SITES": 3, "UNITS": "110106201", "REGISTRY": d["registry"], "AS_OF": d["as_of"],
+            "SITES_OUTPUT": str(p / "suggest_sites.gpkg"), "NEWLY_COVERED": str(p / "suggest_newly.gpkg"),
+            "OUTPUT_FOLDER": str(p / "suggest_files")})
+        return {"summary": r["SUMMARY"], "sites": [{k: v for k, v in f.items() if k != "_area"}
+                                                   for f in features(r["SITES_OUTPUT"])],
+                "newly_covered": len(features(r["NEWLY_COVERED"])),
+                "files": sorted(x.name for x in (p / "suggest_files").iterdir())}
+
     @step("processing_webmap")
     def _():
         target = p / "audit_map.html"
@@ -243,6 +256,10 @@ def run_dock():
         result["path"] = dock.last_webmap
         return result
 
+    @step("dock_whatif")
+    def _():
+        return dock_whatif(dock)
+
     @step("dock_cancel")
     def _():
         dock.tabs.setCurrentIndex(1)
@@ -268,6 +285,41 @@ def run_dock():
         result = dock_run(dock, dock.audit.run)
         result["screenshot"] = screenshot("dock_error")
         return result
+
+
+def dock_whatif(dock):
+    """Start the what-if on the dock's reach folder, click the map to add a kindergarten, undo, stop."""
+    from qgis.core import QgsCoordinateTransform, QgsPointXY
+    from qgis.PyQt.QtCore import QPoint, Qt
+
+    dock.tabs.setCurrentIndex(3)
+    tab = dock.whatif
+    folder = tab.reach_dir.filePath()
+    QTest.mouseClick(tab.start_button, 1)
+    wait(lambda: tab.session.info is not None, 180)
+    tab.category.setCurrentText("kindergarten")
+    canvas = iface.mapCanvas()
+    point = tab.transform.transform(QgsPointXY(441150, 4410680), QgsCoordinateTransform.ReverseTransform)
+    canvas.setCenter(point)
+    canvas.refresh()
+    QTest.qWait(500)
+    pixel = canvas.getCoordinateTransform().transform(point)
+    where = QPoint(int(round(pixel.x())), int(round(pixel.y())))
+    clicked = time.monotonic()
+    QTest.mouseClick(canvas.viewport(), Qt.LeftButton, Qt.NoModifier, where)
+    wait(lambda: tab.table.rowCount() > 0, 60)
+    answered = time.monotonic() - clicked
+    clicked_at = tab.transform.transform(canvas.getCoordinateTransform().toMapCoordinates(where))
+    rows = {tab.table.item(i, 0).text(): tab.table.item(i, 3).text() for i in range(tab.table.rowCount())}
+    shot = screenshot("dock_whatif")
+    state = tab.state.text()
+    QTest.mouseClick(tab.undo_button, 1)
+    wait(lambda: tab.table.rowCount() == 0, 60)
+    process = tab.session.process
+    QTest.mouseClick(tab.stop_button, 1)
+    return {"folder": folder, "rows": rows, "x": clicked_at.x(), "y": clicked_at.y(), "state": state,
+            "answered_after": answered, "stopped": tab.session.process is None and process is not None,
+            "screenshot": shot}
 
 
 def run_locale():

@@ -194,7 +194,7 @@ def test_algorithms_run_in_the_background_and_the_ui_stays_responsive(session):
 def test_dock_runs_audit_reach_isochrones_and_webmap(session):
     opened = step(session, "dock_open")
     assert opened["visible"] and opened["env"].startswith("planner-gis ")
-    assert opened["tabs"] == ["Audit", "Reach", "Isochrones"]
+    assert opened["tabs"] == ["Audit", "Reach", "Isochrones", "What-if"]
     assert len(step(session, "dock_demo")["layers"]) == 6
     audit = step(session, "dock_audit")
     assert audit["ok"] and audit["progress"] == 100 and "findings on 2026-03-31" in audit["status"]
@@ -209,6 +209,37 @@ def test_dock_runs_audit_reach_isochrones_and_webmap(session):
     assert webmap["ok"] and Path(webmap["path"]).stat().st_size > 100_000
     for name in ("dock_audit", "dock_reach", "dock_isochrones"):
         assert (ARTIFACTS / f"full_{name}.png").exists()
+
+
+def test_processing_suggest_equals_the_library(session):
+    from planner_gis import datasets, read_network, read_population, read_vector, suggest_sites
+    from planner_gis.registry import active_unit_teams
+    from planner_gis.zones import read_zones
+
+    got = step(session, "processing_suggest")
+    net = read_network(datasets.demo_network_path())
+    lib = suggest_sites(net, read_vector(datasets.demo_facilities_path()),
+                        read_population(datasets.demo_population_path(), metric_crs=net.crs),
+                        read_zones(datasets.demo_units_path()), "kindergarten", "every:100", sites=3,
+                        units=["110106201"], entrances=read_vector(datasets.demo_entrances_path()),
+                        teams=active_unit_teams(datasets.load_demo_registry(), datasets.DEMO_AS_OF))
+    assert [(s["candidate_id"], s["team_id"]) for s in got["sites"]] == list(zip(lib.sites["candidate_id"],
+                                                                                lib.sites["team_id"]))
+    assert [s["gain_population"] for s in got["sites"]] == pytest.approx(lib.sites["gain_population"].tolist())
+    assert got["newly_covered"] == len(lib.newly_covered)
+    assert got["files"] == ["sites.csv", "suggest.gpkg", "suggest.json"]
+
+
+def test_dock_whatif_click_equals_the_library(session):
+    from planner_gis import open_reach
+
+    got = step(session, "dock_whatif")
+    assert got["stopped"] and got["answered_after"] < 5.0
+    sc = open_reach(got["folder"])
+    change = sc.add(got["x"], got["y"], "kindergarten").changes
+    change = change[change["category"] == "kindergarten"]
+    assert got["rows"] == {u: f"{c:+.0f}" for u, c in zip(change["unit_id"], change["change"])}
+    assert len(got["rows"]) > 0 and (ARTIFACTS / "full_dock_whatif.png").exists()
 
 
 def test_dock_cancel_stops_within_a_second_and_leaves_nothing(session):
@@ -229,7 +260,8 @@ def test_chinese_interface_in_qgis(tmp_path):
     run = start_qgis(tmp_path, "locale", lang="zh_CN")
     assert run["returncode"] == 0, run["log"][-3000:]
     got = step(run, "locale_dock")
-    assert got["ok"] and got["tabs"] == ["覆盖审查", "生活圈", "等时圈"] and got["run_button"] == "运行覆盖审查"
+    assert got["ok"] and got["tabs"] == ["覆盖审查", "生活圈", "等时圈", "情景分析"]
+    assert got["run_button"] == "运行覆盖审查"
     assert any(g.startswith("planner-gis 覆盖审查 Audit") for g in got["groups"])
 
 
@@ -249,8 +281,9 @@ def test_qgis_process_runs_the_algorithms_with_relative_paths(tmp_path):
     assert install.returncode == 0, install.stderr
     units = tmp_path / "units.gpkg"
     proc = subprocess.run(
-        [exe, "run", "planner_gis:audit", "--ZONES=data/boundaries/fengtai_units_schematic.geojson",
-         "--REGISTRY=data/boundaries/fengtai_teams_demo.csv", f"--AS_OF={datasets.DEMO_AS_OF}", f"--UNITS={units}"],
+        [exe, "run", "planner_gis:audit", "--ZONES=planner_gis/data/boundaries/fengtai_units_schematic.geojson",
+         "--REGISTRY=planner_gis/data/boundaries/fengtai_teams_demo.csv", f"--AS_OF={datasets.DEMO_AS_OF}",
+         f"--UNITS={units}"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "SUMMARY:\t4 findings on 2026-03-31" in proc.stdout

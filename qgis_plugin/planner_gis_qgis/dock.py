@@ -47,10 +47,11 @@ from .environment import EnvironmentProblem
 from .i18n import tr
 from .results import ResultGroup, name, zoom_to
 from .runner import BackgroundRun
+from .whatif import WhatIfTab
 
 AUDIT, REACH, ISOCHRONES = "audit", "reach", "isochrones"
-#: the tabs in order
-KINDS = (AUDIT, REACH, ISOCHRONES)
+#: the tabs in order (the What-if tab exports the reach map)
+KINDS = (AUDIT, REACH, ISOCHRONES, REACH)
 ERROR_STYLE = "color: #b00020"
 
 
@@ -94,6 +95,8 @@ class PlannerGisDock(QgsDockWidget):
         self.tabs.addTab(self.audit, tr("Audit"))
         self.tabs.addTab(self.reach, tr("Reach"))
         self.tabs.addTab(self.iso, tr("Isochrones"))
+        self.whatif = WhatIfTab(iface, self.whatif_command)
+        self.tabs.addTab(self.whatif, tr("What-if"))
         self.tabs.setUsesScrollButtons(False)
         layout.addWidget(self.tabs)
         layout.addWidget(self._outputs_box())
@@ -291,6 +294,17 @@ class PlannerGisDock(QgsDockWidget):
         run.start()
         return run
 
+    def whatif_command(self, reach_dir: str) -> list | None:
+        """The command line of a what-if session on ``reach_dir`` (None without an environment)."""
+        if self.env is None:
+            return None
+        return self.env.command("--progress", "none", "whatif", reach_dir, "--serve")
+
+    def closeEvent(self, event):  # noqa: N802
+        """Closing the dock ends the what-if session (its process)."""
+        self.whatif.stop()
+        super().closeEvent(event)
+
     def close_tasks(self) -> None:
         """Cancel the running algorithm, if any (its subprocess stops within a second)."""
         if self.run is not None and not self.run.done:
@@ -369,6 +383,7 @@ class PlannerGisDock(QgsDockWidget):
             "ISOCHRONES": tab.isochrones.isChecked() and not iso_text,
             "ISOCHRONE_CATEGORIES": iso_text or None,
             "OUTPUT_FOLDER": str(run_dir),
+            "SCENARIO": True,
             "COVERAGE": None, "UNDERSERVED": None,
         }
         if params["REGISTRY"]:
@@ -398,6 +413,7 @@ class PlannerGisDock(QgsDockWidget):
             self.last_outputs[REACH] = {"COVERAGE": f"{gpkg}|layername=coverage",
                                         "UNDERSERVED": f"{gpkg}|layername=underserved"}
             self.last_run_dir[REACH] = run_dir
+            self.whatif.reach_dir.setFilePath(str(run_dir))
             self._message(tr("reach: {summary} (files in {dir})").format(summary=self.last_summary, dir=run_dir),
                           Qgis.Success)
 

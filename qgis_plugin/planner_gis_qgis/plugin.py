@@ -74,6 +74,7 @@ class PlannerGisPlugin:
         if self.dock is not None:
             self.dock.visibilityChanged.disconnect(self._dock_visibility)
             self.dock.close_tasks()
+            self.dock.whatif.stop()
             self.iface.removeDockWidget(self.dock)
             self.dock.deleteLater()
             self.dock = None

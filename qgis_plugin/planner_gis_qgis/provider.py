@@ -11,7 +11,7 @@ from .i18n import tr
 
 
 class PlannerGisProvider(QgsProcessingProvider):
-    """Processing provider ``planner_gis`` with audit, reach, isochrones and webmap.
+    """Processing provider ``planner_gis`` with audit, reach, isochrones, suggest and webmap.
 
     Its setting *Python with planner-gis* (Settings > Options > Processing >
     Providers > planner-gis) names the Python executable or venv folder in
@@ -58,7 +58,8 @@ class PlannerGisProvider(QgsProcessingProvider):
         from .algorithms.audit import AuditAlgorithm
         from .algorithms.isochrones import IsochronesAlgorithm
         from .algorithms.reach import ReachAlgorithm
+        from .algorithms.suggest import SuggestAlgorithm
         from .algorithms.webmap import WebMapAlgorithm
 
-        for alg in (AuditAlgorithm(), ReachAlgorithm(), IsochronesAlgorithm(), WebMapAlgorithm()):
+        for alg in (AuditAlgorithm(), ReachAlgorithm(), IsochronesAlgorithm(), SuggestAlgorithm(), WebMapAlgorithm()):
             self.addAlgorithm(alg)

@@ -229,3 +229,41 @@ def test_algorithms_run_in_background_threads(provider):
         assert not alg.flags() & QgsProcessingAlgorithm.FlagNoThreading, alg.id()
         assert alg.flags() & QgsProcessingAlgorithm.FlagCanCancel, alg.id()
 
+
+
+def test_suggest_sites_hand_checked_and_equal_to_the_library(town, provider):
+    import processing
+
+    out = town["dir"]
+    result = processing.run("planner_gis:suggest", {
+        "NETWORK": town["street"], "FACILITIES": town["facilities"], "CATEGORY": "kindergarten",
+        "POPULATION_POINTS": town["population"], "POPULATION_FIELD": "residents", "ZONES": town["zones"],
+        "SPACING": 100.0, "SITES": 2, "SITES_OUTPUT": str(out / "sites.gpkg"),
+        "NEWLY_COVERED": str(out / "newly.gpkg"), "OUTPUT_FOLDER": str(out / "suggest_files")})
+    sites = features(result["SITES_OUTPUT"])
+    # the kindergarten at 100 m covers the residents at 300 and 350 m; the 900 m (20) and 1500 m (7) ones are not
+    assert [s["gain_population"] for s in sites] == [pytest.approx(20.0), pytest.approx(7.0)]
+    assert sites[-1]["cumulative_share"] == pytest.approx(1.0)
+    assert sorted(p.name for p in (out / "suggest_files").iterdir()) == ["sites.csv", "suggest.gpkg", "suggest.json"]
+    assert "kindergarten" in result["SUMMARY"]
+    lib = library("""
+from planner_gis import network, reach, suggest_sites
+from planner_gis.io import read_vector
+net = network.build_network(read_vector(street))
+r = suggest_sites(net, read_vector(facilities), reach.population_from_points(read_vector(population), "residents"),
+                  read_vector(zones), "kindergarten", "every:100", sites=2)
+result = r.sites[["candidate_id", "gain_population", "x", "y"]].to_dict("records")
+""", **{k: town[k] for k in ("street", "facilities", "population", "zones")})
+    assert [(s["candidate_id"], s["gain_population"], s["x"], s["y"]) for s in sites] == [
+        (r["candidate_id"], pytest.approx(r["gain_population"]), pytest.approx(r["x"]), pytest.approx(r["y"]))
+        for r in lib]
+
+
+def test_suggest_needs_sites_or_target(town, provider):
+    import processing
+
+    with pytest.raises(QgsProcessingException, match="Fix:"):
+        processing.run("planner_gis:suggest", {
+            "NETWORK": town["street"], "FACILITIES": town["facilities"], "CATEGORY": "kindergarten",
+            "POPULATION_POINTS": town["population"], "POPULATION_FIELD": "residents", "ZONES": town["zones"],
+            "SITES": 0, "TARGET": 0.0, "SITES_OUTPUT": "TEMPORARY_OUTPUT"})

@@ -185,3 +185,41 @@ def test_reach_tab_on_the_demo(dock):
     wait_run(dock)
     assert dock.run.ok and dock.last_webmap.endswith("reach_map.html")
     assert QgsVectorLayer(dock.last_outputs["reach"]["COVERAGE"], "c", "ogr").isValid()
+    # the reach run wrote the what-if file; the What-if tab starts a session on it
+    assert dock.whatif.reach_dir.filePath() == str(dock.last_run_dir["reach"])
+    check_whatif(dock)
+
+
+def check_whatif(dock):
+    """Click to add a kindergarten: the unit table shows what the library computes; undo clears it; stop ends it."""
+    from qgis.core import QgsCoordinateTransform, QgsPointXY
+
+    from conftest import library
+
+    dock.tabs.setCurrentIndex(3)
+    QTest.mouseClick(dock.whatif.start_button, Qt.LeftButton)
+    wait_for(lambda: dock.whatif.session.info is not None, 120)
+    assert dock.whatif.tool_button.isChecked() and dock.iface.mapCanvas().mapTool() is dock.whatif.tool
+    dock.whatif.category.setCurrentText("kindergarten")
+    reverse = QgsCoordinateTransform.ReverseTransform  # scenario CRS -> map canvas
+    point = dock.whatif.transform.transform(QgsPointXY(441150, 4410680), reverse)
+    assert dock.whatif.add_at(point)
+    wait_for(lambda: dock.whatif.table.rowCount() > 0, 60)
+    shown = {dock.whatif.table.item(i, 0).text(): float(dock.whatif.table.item(i, 3).text())
+             for i in range(dock.whatif.table.rowCount())}
+    lib = library("""
+from planner_gis import open_reach
+sc = open_reach(folder)
+step = sc.add(441150, 4410680, "kindergarten")
+ch = step.changes[step.changes["category"] == "kindergarten"]
+result = dict(zip(ch["unit_id"], ch["change"]))
+""", folder=dock.whatif.reach_dir.filePath())
+    assert shown == {u: round(c) for u, c in lib.items()} and sum(lib.values()) > 0
+    assert dock.whatif.markers.featureCount() == 1
+    QTest.mouseClick(dock.whatif.undo_button, Qt.LeftButton)
+    wait_for(lambda: dock.whatif.table.rowCount() == 0, 60)
+    assert dock.whatif.markers.featureCount() == 0
+    process = dock.whatif.session.process
+    QTest.mouseClick(dock.whatif.stop_button, Qt.LeftButton)
+    assert dock.whatif.session.process is None and process is not None
+    assert dock.whatif.start_button.isEnabled() and not dock.whatif.tool_button.isChecked()

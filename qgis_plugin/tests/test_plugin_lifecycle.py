@@ -104,7 +104,7 @@ def test_load_and_unload_through_qgis_utils(installed_plugin, qgis_iface, qgis_p
     provider = registry.providerById("planner_gis")
     assert provider is not None
     assert {a.id() for a in provider.algorithms()} == {
-        "planner_gis:audit", "planner_gis:reach", "planner_gis:isochrones", "planner_gis:webmap"}
+        "planner_gis:audit", "planner_gis:reach", "planner_gis:isochrones", "planner_gis:suggest", "planner_gis:webmap"}
 
     # toolbar button / menu action opens the dock
     assert plugin.action is not None and plugin.dock is None

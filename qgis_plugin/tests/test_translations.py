@@ -50,7 +50,7 @@ def test_chinese_dock_tabs_fit(qgis_iface, provider):
     try:
         dock = PlannerGisDock(qgis_iface, qgis_iface.mainWindow())
         titles = [dock.tabs.tabText(i) for i in range(dock.tabs.count())]
-        assert titles == ["覆盖审查", "生活圈", "等时圈"]
+        assert titles == ["覆盖审查", "生活圈", "等时圈", "情景分析"]
         dock.resize(360, 800)
         dock.show()
         bar = dock.tabs.tabBar()

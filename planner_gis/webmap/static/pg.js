@@ -68,6 +68,40 @@ function pgLegendFollows(map) {
     for (var i = 0; i < els.length; i++) { els[i].innerHTML = e.name; }
   });
 }
+function pgHatch(id, color) {
+  // an SVG pattern of thin diagonal lines, used as a fill ('url(#id)'): the areas below stay readable
+  if (document.getElementById(id)) { return; }
+  var ns = 'http://www.w3.org/2000/svg';
+  var svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('width', '0'); svg.setAttribute('height', '0');
+  svg.style.position = 'absolute';
+  var pattern = document.createElementNS(ns, 'pattern');
+  pattern.setAttribute('id', id);
+  pattern.setAttribute('patternUnits', 'userSpaceOnUse');
+  pattern.setAttribute('width', '8'); pattern.setAttribute('height', '8');
+  pattern.setAttribute('patternTransform', 'rotate(45)');
+  var line = document.createElementNS(ns, 'line');
+  line.setAttribute('x1', '0'); line.setAttribute('y1', '0');
+  line.setAttribute('x2', '0'); line.setAttribute('y2', '8');
+  line.setAttribute('stroke', color); line.setAttribute('stroke-width', '1.5');
+  pattern.appendChild(line);
+  var defs = document.createElementNS(ns, 'defs');
+  defs.appendChild(pattern);
+  svg.appendChild(defs);
+  document.body.appendChild(svg);
+}
+function pgLegendItems(map, groups) {
+  // a legend item of an overlay shows only while that overlay is on and draws something
+  function update() {
+    groups.forEach(function (g) {
+      var show = map.hasLayer(g.group) && g.group.getLayers().length > 0;
+      var els = document.querySelectorAll('[data-pg-group="' + g.key + '"]');
+      for (var i = 0; i < els.length; i++) { els[i].style.display = show ? '' : 'none'; }
+    });
+  }
+  map.on('baselayerchange overlayadd overlayremove', update);
+  update();
+}
 function pgFollow(map, groups, initial) {
   // fill each group with the members of the choropleth layer shown
   function sync(label) {

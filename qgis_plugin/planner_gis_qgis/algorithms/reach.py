@@ -46,6 +46,7 @@ class ReachAlgorithm(CliAlgorithm):
     UNDERSERVED = "UNDERSERVED"
     UNREACHABLE = "UNREACHABLE"
     ISOCHRONES_OUTPUT = "ISOCHRONES_OUTPUT"
+    SCENARIO = "SCENARIO"
 
     def name(self) -> str:
         return "reach"
@@ -122,6 +123,11 @@ class ReachAlgorithm(CliAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.ISOCHRONES_OUTPUT, self.tr("Isochrones"), QgsProcessing.TypeVectorPolygon, optional=True,
             createByDefault=False))
+        param = QgsProcessingParameterBoolean(
+            self.SCENARIO, self.tr("Also write the what-if file (scenario.npz) into the folder for the command's "
+                                   "files"), defaultValue=False)
+        param.setFlags(param.flags() | param.FlagAdvanced)
+        self.addParameter(param)
         self.add_common_outputs()
 
     def _population(self, parameters, context, feedback, work: Path) -> list:
@@ -158,6 +164,8 @@ class ReachAlgorithm(CliAlgorithm):
         args += registry_arguments(self, parameters, context, required=False)
         args += ["--max-snap", repr(self.parameterAsDouble(parameters, self.MAX_SNAP, context)),
                  "--out", str(self.out_dir(work))]
+        if self.parameterAsBool(parameters, self.SCENARIO, context):
+            args.append("--scenario")
         return args + self._isochrones(parameters, context) + self.metric_crs_arguments(parameters, context)
 
     def collect(self, parameters, context, feedback, work: Path, result) -> dict:

@@ -256,6 +256,10 @@ The work is done by the planner-gis command (planner-gis reach) in its own Pytho
       <translation>路网外的人口和设施</translation>
     </message>
     <message>
+      <source>Also write the what-if file (scenario.npz) into the folder for the command's files</source>
+      <translation>同时在命令文件夹中写出情景分析文件（scenario.npz）</translation>
+    </message>
+    <message>
       <source>give either a population raster or population points. Fix: set exactly one of POPULATION_RASTER and POPULATION_POINTS</source>
       <translation>请提供人口栅格或人口点之一。解决：POPULATION_RASTER 和 POPULATION_POINTS 只设置一个</translation>
     </message>
@@ -286,6 +290,78 @@ The work is done by the planner-gis command (planner-gis reach) in its own Pytho
     <message>
       <source>Registry column of the team name (default: team_name, 团队名称 ...)</source>
       <translation>名册中团队名称所在列（默认：team_name、团队名称……）</translation>
+    </message>
+    <message>
+      <source>Suggest facility sites (walking coverage)</source>
+      <translation>设施选址建议（步行覆盖）</translation>
+    </message>
+    <message>
+      <source>Where new facilities of one category would bring the most residents within its walking distance (maximal covering: a number of sites), or the fewest sites so that a share of residents is covered (set covering to a target). Only residents not yet within reach of an existing facility count; distances are walked along the network, as in the living-circle reach.
+
+Candidates: a point or polygon layer (polygons are reached along their boundary), or, without a layer, points every so many metres of street inside the units. Candidates farther than the snap distance from every street are skipped and reported.
+
+The result says whether the choice is proven optimal (HiGHS) or greedy with a bound, the optimality gap and the solve time (in the command's suggest.json).
+
+The work is done by the planner-gis command (planner-gis suggest) in its own Python environment.</source>
+      <translation>为某一类别的新设施选址：使步行距离内新增覆盖的居民最多（最大覆盖：给定选址数量），或以最少的选址使覆盖比例达到目标（目标集合覆盖）。只计尚未被现有设施覆盖的居民；距离沿步行网络计算，与生活圈可达性分析相同。
+
+候选地块：点或面图层（面沿其边界到达），无图层时在单元内沿街道每隔若干米生成候选点。距任何街道超过吸附距离的候选点被跳过并报告。
+
+结果说明所选方案是否经 HiGHS 证明为最优解，或为附有界的贪心解，以及最优性差距和求解时间（见命令输出的 suggest.json）。
+
+计算由 planner-gis 命令（planner-gis suggest）在其自己的 Python 环境中完成。</translation>
+    </message>
+    <message>
+      <source>Existing facilities</source>
+      <translation>现有设施</translation>
+    </message>
+    <message>
+      <source>Category to site (catalogue category, e.g. kindergarten)</source>
+      <translation>待选址的设施类别（目录类别，如 kindergarten）</translation>
+    </message>
+    <message>
+      <source>Team registry, to name the team of each site's unit</source>
+      <translation>团队名册，用于标注各选址所在单元的团队</translation>
+    </message>
+    <message>
+      <source>Suggested sites</source>
+      <translation>建议选址</translation>
+    </message>
+    <message>
+      <source>Newly covered areas</source>
+      <translation>新增覆盖区域</translation>
+    </message>
+    <message>
+      <source>Candidate sites (points or polygons; empty: points along the streets)</source>
+      <translation>候选地块（点或面；留空：沿街道生成候选点）</translation>
+    </message>
+    <message>
+      <source>Candidate id field</source>
+      <translation>候选点编号字段</translation>
+    </message>
+    <message>
+      <source>Without a candidate layer: a candidate every (m of street)</source>
+      <translation>无候选图层时：每隔多少米街道设一个候选点</translation>
+    </message>
+    <message>
+      <source>Number of sites (maximal covering)</source>
+      <translation>选址数量（最大覆盖）</translation>
+    </message>
+    <message>
+      <source>... or target share of residents covered, e.g. 0.9 (fewest sites; 0: off)</source>
+      <translation>……或目标覆盖比例，如 0.9（最少选址；0 表示不用）</translation>
+    </message>
+    <message>
+      <source>A budget (or target) for each unit</source>
+      <translation>每个单元分别设定数量（或目标）</translation>
+    </message>
+    <message>
+      <source>Only these units (ids, comma separated; empty: all)</source>
+      <translation>仅限这些单元（编号，逗号分隔；留空：全部）</translation>
+    </message>
+    <message>
+      <source>give a number of sites or a target share. Fix: set SITES to 1 or more, or TARGET above 0</source>
+      <translation>请给出选址数量或目标覆盖比例。修正：将 SITES 设为 1 或以上，或将 TARGET 设为大于 0</translation>
     </message>
     <message>
       <source>Export web map (HTML)</source>
@@ -370,6 +446,10 @@ The work is done by the planner-gis command (planner-gis webmap) in its own Pyth
     <message>
       <source>Reach</source>
       <translation>生活圈</translation>
+    </message>
+    <message>
+      <source>What-if</source>
+      <translation>情景分析</translation>
     </message>
     <message>
       <source>checking the planner-gis environment ...</source>
@@ -686,6 +766,86 @@ The work is done by the planner-gis command (planner-gis webmap) in its own Pyth
     <message>
       <source>{id} failed</source>
       <translation>{id} 运行失败</translation>
+    </message>
+    <message>
+      <source>the what-if process stopped (exit status {code})</source>
+      <translation>情景分析进程已停止（退出状态 {code}）</translation>
+    </message>
+    <message>
+      <source>A folder written by the reach with the what-if file (scenario.npz); the dock's reach runs write it</source>
+      <translation>可达性分析写出的、含情景分析文件（scenario.npz）的文件夹；本面板的可达性分析会写出该文件</translation>
+    </message>
+    <message>
+      <source>Reach result folder</source>
+      <translation>可达性结果文件夹</translation>
+    </message>
+    <message>
+      <source>Facility category</source>
+      <translation>设施类别</translation>
+    </message>
+    <message>
+      <source>Start what-if</source>
+      <translation>开始情景分析</translation>
+    </message>
+    <message>
+      <source>Place or drag facilities</source>
+      <translation>放置或拖动设施</translation>
+    </message>
+    <message>
+      <source>Undo</source>
+      <translation>撤销</translation>
+    </message>
+    <message>
+      <source>Stop</source>
+      <translation>停止</translation>
+    </message>
+    <message>
+      <source>not started</source>
+      <translation>未开始</translation>
+    </message>
+    <message>
+      <source>Unit</source>
+      <translation>单元</translation>
+    </message>
+    <message>
+      <source>Share before</source>
+      <translation>变化前比例</translation>
+    </message>
+    <message>
+      <source>Share after</source>
+      <translation>变化后比例</translation>
+    </message>
+    <message>
+      <source>Change (residents)</source>
+      <translation>变化（居民数）</translation>
+    </message>
+    <message>
+      <source>choose a reach result folder written with the what-if file (run the reach in this dock first)</source>
+      <translation>请选择含情景分析文件的可达性结果文件夹（先在本面板运行可达性分析）</translation>
+    </message>
+    <message>
+      <source>loading the scenario ...</source>
+      <translation>正在加载情景……</translation>
+    </message>
+    <message>
+      <source>ready: {facilities} facilities, {units} units ({crs}). Click the map to place a facility, drag one to move it.</source>
+      <translation>就绪：{facilities} 处设施，{units} 个单元（{crs}）。在地图上单击放置设施，拖动设施可移动它。</translation>
+    </message>
+    <message>
+      <source>stopped</source>
+      <translation>已停止</translation>
+    </message>
+    <message>
+      <source>no facility there to move: press on a facility and drag it</source>
+      <translation>该处没有可移动的设施：请按住一个设施并拖动</translation>
+    </message>
+    <message>
+      <source>{op} {facility}: {ms} ms, {origins} origins searched again; {depth} change(s) to undo</source>
+      <translation>{op} {facility}：{ms} 毫秒，重新搜索 {origins} 个居民点；可撤销 {depth} 步</translation>
+    </message>
+    <message>
+      <source>What-if facilities</source>
+      <translation>情景分析设施</translation>
     </message>
   </context>
 </TS>

@@ -1,7 +1,7 @@
 """Benchmark of the walking-reach engine: compute_coverage at 1M/4M nodes, and like-for-like references.
 
 Inputs: a jittered square street grid (100 m blocks), 1,000,000 uniformly
-spread population origins, 10 facility categories (1000 convenience stores
+spread population origins (``--origins``: one number per size), 10 facility categories (1000 convenience stores
 ... 25 middle schools per million residents; thresholds 300/500/1000 m for
 the 5/10/15-minute tiers) and 256 square units.
 
@@ -34,7 +34,7 @@ ratios against our times from the same run.
 Usage::
 
     .venv/bin/python benchmarks/bench_reach.py --quick              # smoke run (seconds)
-    .venv/bin/python benchmarks/bench_reach.py --repeat 5 --sizes 1000000 4000000
+    .venv/bin/python benchmarks/bench_reach.py --repeat 5 --sizes 1000000 4000000 --origins 1000000 4000000
     .venv/bin/python benchmarks/bench_reach.py --repeat 5 --sizes 1000000 --ref /tmp/before
     .venv/bin/python benchmarks/bench_reach.py --compare            # references (minutes: pandana's CH build)
 
@@ -399,15 +399,15 @@ COLUMNS = ("startup", "network_build", "snap", "dist", "aggr", "compute_coverage
 
 def _row(tag: str, r: dict) -> str:
     vals = " ".join(f"{r.get(k, float('nan')):{8 if 'mb' in k else 7}.{0 if 'mb' in k else 2}f}" for k in COLUMNS)
-    return f"{tag:>7} {r['nodes']:>9} {vals} {r['load']:5.1f}"
+    return f"{tag:>7} {r['nodes']:>9} {r['origins']:>9} {vals} {r['load']:5.1f}"
 
 
-def run_coverage(sizes: list, n_origins: int, repeat: int, ref: str | None) -> list:
+def run_coverage(sizes: list, origins: list, repeat: int, ref: str | None) -> list:
     """Fresh-process runs of the coverage scenario (alternating with ``ref``); print rows and medians."""
-    print(f"{'code':>7} {'nodes':>9} {'startup':>7} {'net()':>7} {'snap':>7} {'dist':>7} {'aggr':>7} "
+    print(f"{'code':>7} {'nodes':>9} {'origins':>9} {'startup':>7} {'net()':>7} {'snap':>7} {'dist':>7} {'aggr':>7} "
           f"{'cover()':>7} {'before':>8} {'peak MB':>8} {'load':>5}")
     results = []
-    for n in sizes:
+    for n, n_origins in zip(sizes, origins):
         runs: dict = {"new": [], "ref": []}
         for _ in range(max(1, repeat)):
             for tag, code in (("new", None), ("ref", ref)):
@@ -424,7 +424,8 @@ def run_coverage(sizes: list, n_origins: int, repeat: int, ref: str | None) -> l
         for tag, rs in runs.items():
             if len(rs) > 1:
                 med = {k: float(np.median([r[k] for r in rs])) for k in COLUMNS if k in rs[0]}
-                print(_row("median", {**med, "nodes": rs[0]["nodes"], "load": np.median([r["load"] for r in rs])})
+                print(_row("median", {**med, "nodes": rs[0]["nodes"], "origins": rs[0]["origins"],
+                                      "load": np.median([r["load"] for r in rs])})
                       + f"  {tag}: coverage() {min(r['compute_coverage'] for r in rs):.2f}-"
                         f"{max(r['compute_coverage'] for r in rs):.2f} s over {len(rs)} runs")
     return results
@@ -456,19 +457,25 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="also write the results to this JSON file")
     ap.add_argument("--repeat", type=int, default=3, help="fresh-process runs per size (median and range printed)")
     ap.add_argument("--sizes", type=int, nargs="+", metavar="NODES",
-                    help="network sizes of the coverage scenario (1M origins each; default 1000000)")
+                    help="network sizes of the coverage scenario (default 1000000)")
+    ap.add_argument("--origins", type=int, nargs="+", metavar="N",
+                    help="population origins of each size in --sizes (default 1000000 each; facilities "
+                         "scale with them, per million residents)")
     ap.add_argument("--ref", metavar="DIR", help="checkout whose library runs alternately with this one")
     ap.add_argument("--compare", action="store_true", help="run the reference comparison (160k nodes, 1M origins)")
     ap.add_argument("--only", nargs="+", default=["networkx", "igraph", "networkit", "cityseer", "pandana"],
                     help="references of --compare (default: all)")
     ap.add_argument("--skip-coverage", action="store_true", help="only the comparison")
     a = ap.parse_args(argv)
-    sizes, n_origins, cmp_case = (a.sizes or [1_000_000]), 1_000_000, (160_000, 1_000_000)
+    sizes, cmp_case = (a.sizes or [1_000_000]), (160_000, 1_000_000)
+    origins = a.origins or [1_000_000] * len(sizes)
     if a.quick:
-        sizes, n_origins, cmp_case = [10_000], 50_000, (10_000, 50_000)
+        sizes, origins, cmp_case = [10_000], [50_000], (10_000, 50_000)
+    if len(origins) != len(sizes):
+        ap.error("--origins needs one number per size in --sizes")
     results: dict = {"coverage": [], "compare": None}
     if not a.skip_coverage:
-        results["coverage"] = run_coverage(sizes, n_origins, a.repeat, a.ref)
+        results["coverage"] = run_coverage(sizes, origins, a.repeat, a.ref)
     if a.compare or a.quick:
         only = [x for x in a.only if not (a.quick and x == "pandana")]
         r = in_child("scenario_compare", *cmp_case, only)

@@ -14,7 +14,9 @@ connected pieces), and ``coverage()`` = ``compute_coverage(...,
 underserved=False)`` on that fresh network (so it builds its snap index),
 split into its stages by the progress callback (snap: coordinates, snap
 index, snapping; dist: the ten bounded searches and per-origin distances;
-aggr: zone membership, coverage table, unreachable table). Peak = peak RSS
+aggr: zone membership, coverage table, unreachable table); ``cpu`` = the
+process's CPU time (user + system) during ``coverage()``, which waits less
+than the wall clock on a shared machine. Peak = peak RSS
 of the process; ``before`` = peak RSS before the call (the inputs).
 
 ``--ref DIR`` runs the same scenario with the library of another checkout
@@ -167,12 +169,14 @@ def scenario_coverage(n_nodes: int, n_origins: int) -> dict:
         if not marks or marks[-1][0] != stage:
             marks.append((stage, time.perf_counter()))
 
+    c2 = time.process_time()
     res = compute_coverage(net, d["facilities"], d["population"], d["zones"], d["catalogue"], underserved=False,
                            progress=progress)
     t3 = time.perf_counter()
+    c3 = time.process_time()
     ends = [m[1] for m in marks[1:]] + [t3]
     out = {"nodes": net.n_nodes, "origins": n_origins, "startup": t1 - t0, "network_build": t2 - t1,
-           "compute_coverage": t3 - t2, "peak_mb_before": before, "peak_mb": _peak_mb(),
+           "compute_coverage": t3 - t2, "cpu": c3 - c2, "peak_mb_before": before, "peak_mb": _peak_mb(),
            "rows": len(res.coverage), "load": os.getloadavg()[0],
            "library": str(Path(sys.modules["planner_gis"].__file__).parent.parent)}
     out.update({stage: end - start for (stage, start), end in zip(marks, ends)})
@@ -351,6 +355,7 @@ def scenario_compare(n_nodes: int, n_origins: int, which: list) -> dict:
     t3 = time.perf_counter()
     out = {"nodes": net.n_nodes, "origins": n_origins, "ours": {"build": t1 - t0, "snap": t2 - t1, "search": t3 - t2},
            "load": os.getloadavg()[0]}
+    print_compare(out, header=True)
     _ends(net, o_snap)  # the edge ends of the origins, shared by the references' per-origin step (not timed)
     arcs = source_arcs(net, f_snap, groups)
     for name, fn in (("networkx", job_networkx), ("igraph", job_igraph), ("networkit", job_networkit)):
@@ -363,14 +368,16 @@ def scenario_compare(n_nodes: int, n_origins: int, which: list) -> dict:
         with np.errstate(invalid="ignore"):
             diff = np.where(np.isinf(res) & np.isinf(ours), 0.0, np.abs(res - ours))
         out[name] = {"build": build, "search": search, "identical": bool(np.array_equal(res, ours)),
-                     "max_abs_diff": float(np.nanmax(diff))}
+                     "max_abs_diff": float(np.nanmax(diff)), "load": os.getloadavg()[0]}
+        print_compare(out, names=[name])
     for name, fn, args in (("cityseer", job_cityseer, (xy, u, v, fxy, fcat, origins, limits)),
                            ("pandana", job_pandana, (xy, u, v, fac, origins, limits))):
         if name not in which:
             continue
         build, res, rest = fn(*args)
         agree = np.mean([np.mean((r <= lim) == (o <= lim)) for r, o, lim in zip(res, ours, limits)])
-        out[name] = {"build": build, "search": rest, "covered_agreement": float(agree)}
+        out[name] = {"build": build, "search": rest, "covered_agreement": float(agree), "load": os.getloadavg()[0]}
+        print_compare(out, names=[name])
     return out
 
 
@@ -394,7 +401,7 @@ def in_child(fn_name: str, *args, code: str | None = None) -> dict:
     return res
 
 
-COLUMNS = ("startup", "network_build", "snap", "dist", "aggr", "compute_coverage", "peak_mb_before", "peak_mb")
+COLUMNS = ("startup", "network_build", "snap", "dist", "aggr", "compute_coverage", "cpu", "peak_mb_before", "peak_mb")
 
 
 def _row(tag: str, r: dict) -> str:
@@ -405,7 +412,7 @@ def _row(tag: str, r: dict) -> str:
 def run_coverage(sizes: list, origins: list, repeat: int, ref: str | None) -> list:
     """Fresh-process runs of the coverage scenario (alternating with ``ref``); print rows and medians."""
     print(f"{'code':>7} {'nodes':>9} {'origins':>9} {'startup':>7} {'net()':>7} {'snap':>7} {'dist':>7} {'aggr':>7} "
-          f"{'cover()':>7} {'before':>8} {'peak MB':>8} {'load':>5}")
+          f"{'cover()':>7} {'cpu':>7} {'before':>8} {'peak MB':>8} {'load':>5}")
     results = []
     for n, n_origins in zip(sizes, origins):
         runs: dict = {"new": [], "ref": []}
@@ -431,24 +438,31 @@ def run_coverage(sizes: list, origins: list, repeat: int, ref: str | None) -> li
     return results
 
 
-def print_compare(r: dict) -> None:
-    """The comparison table: each reference's times and its ratio to ours."""
+def print_compare(r: dict, header: bool = False, names: list | None = None) -> None:
+    """Lines of the comparison: our times (``header``), each reference's times and its ratio to ours.
+
+    Printed as each reference finishes (a slow build does not hide the others).
+    """
     o = r["ours"]
-    print(f"compare: {r['nodes']} nodes, {r['origins']} origins, load {r['load']:.1f}; ours: build (arc list) "
-          f"{o['build']:.3f} s, snapping {o['snap']:.3f} s, searches + per-origin distances {o['search']:.3f} s")
-    for name in ("networkx", "igraph", "networkit"):
+    if header:
+        print(f"compare: {r['nodes']} nodes, {r['origins']} origins, load {r['load']:.1f}; ours: build (arc list) "
+              f"{o['build']:.3f} s, snapping {o['snap']:.3f} s, searches + per-origin distances {o['search']:.3f} s",
+              flush=True)
+    names = names or []
+    for name in [x for x in ("networkx", "igraph", "networkit") if x in names]:
         if name in r:
             t = r[name]
             print(f"  exact job  {name:>9}: build {t['build']:7.3f} s  search+per-origin {t['search']:7.3f} s  "
                   f"ratio search {t['search'] / o['search']:6.1f}x  with build "
-                  f"{(t['build'] + t['search']) / (o['build'] + o['search']):6.1f}x  identical {t['identical']}")
+                  f"{(t['build'] + t['search']) / (o['build'] + o['search']):6.1f}x  identical {t['identical']}  "
+                  f"load {t['load']:.1f}", flush=True)
     ours_job = o["build"] + o["snap"] + o["search"]
-    for name in ("cityseer", "pandana"):
+    for name in [x for x in ("cityseer", "pandana") if x in names]:
         if name in r:
             t = r[name]
             print(f"  node-based {name:>9}: build {t['build']:7.3f} s  rest {t['search']:7.3f} s  ratio "
                   f"{(t['build'] + t['search']) / ours_job:6.1f}x (ours: build+snap+search {ours_job:.3f} s), "
-                  f"covered flags agree {t['covered_agreement']:.1%}")
+                  f"covered flags agree {t['covered_agreement']:.1%}  load {t['load']:.1f}", flush=True)
 
 
 def main(argv=None) -> int:
@@ -480,7 +494,8 @@ def main(argv=None) -> int:
         only = [x for x in a.only if not (a.quick and x == "pandana")]
         r = in_child("scenario_compare", *cmp_case, only)
         results["compare"] = r
-        print(r["error"]) if "error" in r else print_compare(r)
+        if "error" in r:
+            print(r["error"])
     if a.json:
         Path(a.json).write_text(json.dumps(results, indent=2))
     return 0

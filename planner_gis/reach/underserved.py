@@ -138,6 +138,8 @@ def _unit_areas(row: pd.Series, zz: np.ndarray, pp: np.ndarray, draw: Callable[[
     clipped = shapely.intersection(shapes, zone_geoms[units])
     empty = shapely.is_empty(clipped)
     clipped[empty] = shapes[empty]
-    return [{"unit_id": unit_ids[z], "category": row["category"], "tier_min": int(row["tier_min"]),
-             "threshold_m": float(row["threshold_m"]), "population": float(weights[pg].sum()), "geometry": g}
+    # the row's values read once (a pandas lookup per record cost 0.25 s for 4k records)
+    category, tier_min, threshold_m = row["category"], int(row["tier_min"]), float(row["threshold_m"])
+    return [{"unit_id": unit_ids[z], "category": category, "tier_min": tier_min, "threshold_m": threshold_m,
+             "population": float(weights[pg].sum()), "geometry": g}
             for z, pg, g in zip(units, groups, clipped)]

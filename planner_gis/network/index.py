@@ -43,8 +43,10 @@ def cell_side(length: np.ndarray) -> float:
     only tunes speed, results are exact for any side. Not below half the mean
     length, so that cutting edges into pieces at most doubles their number.
 
-    >>> cell_side(np.array([10.0, 20.0, 30.0, 400.0]))
-    115.0
+    >>> cell_side(np.array([90.0, 100.0, 120.0]))  # the median
+    100.0
+    >>> cell_side(np.array([10.0, 20.0, 30.0, 400.0]))  # half the mean: a long edge among short ones
+    57.5
     """
     if len(length) == 0:
         return 1.0

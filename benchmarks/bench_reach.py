@@ -320,13 +320,14 @@ def job_pandana(xy, u, v, fac, origins, limits) -> tuple:
     pn = pandana.Network(pd.Series(xy[:, 0], index=nodes), pd.Series(xy[:, 1], index=nodes),
                          pd.Series(u), pd.Series(v), pd.DataFrame({"length": length}), twoway=True)
     t1 = time.perf_counter()
+    print(f"  (pandana's Network built in {t1 - t0:.1f} s, load {os.getloadavg()[0]:.1f})", flush=True)
     pn.precompute(float(max(limits)))
     node_of = pn.get_node_ids(pd.Series(origins[:, 0]), pd.Series(origins[:, 1])).to_numpy()
     res = []
     for (c, f), lim in zip(fac.items(), limits):
         pn.set_pois(c, float(lim), 1, pd.Series(f[:, 0]), pd.Series(f[:, 1]))
         near = pn.nearest_pois(float(lim), c, num_pois=1)[1]
-        d = near.reindex(node_of).to_numpy(dtype=float)
+        d = np.array(near.reindex(node_of), dtype=float)  # a copy: to_numpy may give a read-only view
         d[~(d <= lim)] = np.inf  # pandana fills "no POI" with the search distance
         res.append(d)
     return t1 - t0, res, time.perf_counter() - t1

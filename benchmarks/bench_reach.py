@@ -328,7 +328,7 @@ def job_pandana(xy, u, v, fac, origins, limits) -> tuple:
         pn.set_pois(c, float(lim), 1, pd.Series(f[:, 0]), pd.Series(f[:, 1]))
         near = pn.nearest_pois(float(lim), c, num_pois=1)[1]
         d = np.array(near.reindex(node_of), dtype=float)  # a copy: to_numpy may give a read-only view
-        d[~(d <= lim)] = np.inf  # pandana fills "no POI" with the search distance
+        d[~(d < lim)] = np.inf  # pandana fills "no POI" with the search distance itself
         res.append(d)
     return t1 - t0, res, time.perf_counter() - t1
 

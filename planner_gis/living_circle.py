@@ -334,11 +334,14 @@ def _unreachable_summary(unreachable: gpd.GeoDataFrame, access: gpd.GeoDataFrame
     points_per_facility = access.groupby(level=0).size()
     bad_points = un_fac["record"].astype(str).value_counts()
     dead = sorted(f for f, n in bad_points.items() if n >= points_per_facility.get(f, 0))
-    weights = pd.to_numeric(population["population"], errors="coerce").fillna(0)
-    pos = pd.Index(population.index.astype(str)).get_indexer(un_origins["record"].astype(str))
+    un_population = 0.0
+    if len(un_origins):  # records are the population index as text (converted only when needed)
+        weights = pd.to_numeric(population["population"], errors="coerce").fillna(0)
+        pos = pd.Index(population.index.astype(str)).get_indexer(un_origins["record"].astype(str))
+        un_population = float(weights.to_numpy()[pos[pos >= 0]].sum())
     return {
         "origins": int(len(un_origins)),
-        "origin_population": float(weights.to_numpy()[pos[pos >= 0]].sum()),
+        "origin_population": un_population,
         "facility_access_points": int(len(un_fac)),
         "facilities": len(dead),
         "facilities_with_unreachable_points": {

@@ -155,7 +155,7 @@ def test_graphml_without_crs_is_refused(tmp_path):
         read_network(p)
 
 
-def test_snap_onto_the_middle_of_an_edge_not_a_node():
+def test_snap_onto_the_middle_of_an_edge_not_a_node(kernels):
     net = WalkNetwork(UTM, np.array([[0.0, 0], [1000, 0]]), [0], [1])
     s = snap_points(net, np.array([[420.0, 30.0]]))
     assert s.edge.tolist() == [0]
@@ -164,7 +164,7 @@ def test_snap_onto_the_middle_of_an_edge_not_a_node():
     assert s.xy[0] == pytest.approx([420.0, 0.0])
 
 
-def test_snap_beyond_max_snap_is_flagged():
+def test_snap_beyond_max_snap_is_flagged(kernels):
     net = WalkNetwork(UTM, np.array([[0.0, 0], [1000, 0]]), [0], [1])
     s = snap_points(net, np.array([[500.0, 199.0], [500.0, 201.0], [np.nan, 0]]), max_snap=200)
     assert s.reachable.tolist() == [True, False, False]
@@ -172,7 +172,7 @@ def test_snap_beyond_max_snap_is_flagged():
     assert np.isnan(s.xy[1]).all()
 
 
-def test_snap_matches_brute_force_on_random_segments():
+def test_snap_matches_brute_force_on_random_segments(kernels):
     rng = np.random.default_rng(7)
     # a jittered grid of short segments plus a few long diagonal ones (long
     # edges stress the KD-tree certificate)
@@ -203,7 +203,7 @@ def test_to_geodataframe_has_edges_with_lengths():
     assert gdf.crs == net.crs
 
 
-def test_snap_exact_on_far_apart_clusters_and_far_points():
+def test_snap_exact_on_far_apart_clusters_and_far_points(kernels):
     """Two street clusters 2000 km apart (a sparse grid of cells) and points far from both."""
     rng = np.random.default_rng(11)
     a = rng.uniform(0, 500, (40, 2))
@@ -225,7 +225,7 @@ def test_snap_exact_on_far_apart_clusters_and_far_points():
     assert (s.distance[~s.reachable] > 100).all()
 
 
-def test_snap_ties_go_to_the_lowest_edge_index():
+def test_snap_ties_go_to_the_lowest_edge_index(kernels):
     # two parallel streets 100 m apart (edge 1 listed first in space, edge 0 second);
     # points exactly half-way are equally near to both, also when far from the network
     xy = np.array([[0.0, 100], [1000, 100], [0, 0], [1000, 0]])
@@ -258,7 +258,7 @@ def test_points_xy_of_points_polygons_nulls_and_empties():
     assert np.allclose(points_xy(pts, 32650), np.column_stack(ref), atol=1e-6)
 
 
-def test_snap_index_cuts_long_edges_into_equal_pieces():
+def test_snap_index_cuts_long_edges_into_equal_pieces(kernels):
     # edge 1 is 10x the typical length: it is cut into equal pieces whose midpoints are
     # at (i + 0.5) / k of the edge; the other edges stay whole
     xy = np.array([[0.0, 0], [100, 0], [200, 0], [300, 0], [300, 1000], [400, 1000]])

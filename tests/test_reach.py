@@ -119,14 +119,14 @@ def straight(length=1000.0):
     return WalkNetwork(UTM, np.array([[0.0, 0], [length, 0]]), [0], [1])
 
 
-def test_partial_edges_at_both_ends():
+def test_partial_edges_at_both_ends(kernels):
     # 0 --100-- 1 --200-- 2 ; origin at x=30 (8 m off), facility at x=250 (6 m off)
     net = WalkNetwork(UTM, np.array([[0.0, 0], [100, 0], [300, 0]]), [0, 1], [1, 2])
     d = nearest_distance(net, np.array([[30.0, 8]]), np.array([[250.0, -6]]))
     assert d.tolist() == pytest.approx([8 + 70 + 150 + 6])
 
 
-def test_same_edge_pair_walks_directly_along_the_edge():
+def test_same_edge_pair_walks_directly_along_the_edge(kernels):
     net = straight(1000)
     d = nearest_distance(net, np.array([[600.0, 1]]), np.array([[450.0, 2]]))
     assert d.tolist() == pytest.approx([1 + 150 + 2])
@@ -135,7 +135,7 @@ def test_same_edge_pair_walks_directly_along_the_edge():
     assert d2.tolist() == pytest.approx([40.0])
 
 
-def test_same_edge_pair_with_a_loop_takes_the_shorter_way():
+def test_same_edge_pair_with_a_loop_takes_the_shorter_way(kernels):
     # edge 0-1 (1000 m straight) plus a loop 0-2-1 via (500, 900): the loop is longer
     xy = np.array([[0.0, 0], [1000, 0], [500, 900]])
     loop = WalkNetwork(UTM, xy, [0, 0, 2], [1, 2, 1])
@@ -147,13 +147,13 @@ def test_same_edge_pair_with_a_loop_takes_the_shorter_way():
     assert d2.tolist() == pytest.approx([leg * 0.1 + 20.0])
 
 
-def test_disconnected_pieces_give_inf():
+def test_disconnected_pieces_give_inf(kernels):
     net = WalkNetwork(UTM, np.array([[0.0, 0], [100, 0], [0, 500], [100, 500]]), [0, 2], [1, 3])
     d = nearest_distance(net, np.array([[50.0, 0], [50, 500]]), np.array([[10.0, 500]]))
     assert d[0] == INF and d[1] == pytest.approx(40.0)
 
 
-def test_bridge_crossing_is_not_a_shortcut():
+def test_bridge_crossing_is_not_a_shortcut(kernels):
     # an east-west bridge over a north-south road; no shared vertex at (500, 500)
     streets = gpd.GeoDataFrame(geometry=[
         LineString([(0, 500), (1000, 500)]),                # bridge
@@ -169,7 +169,7 @@ def test_bridge_crossing_is_not_a_shortcut():
     assert d[0] > 400  # the 400 m crossing shortcut is not taken
 
 
-def test_max_snap_exceeded_is_inf():
+def test_max_snap_exceeded_is_inf(kernels):
     net = straight(1000)
     d = nearest_distance(net, np.array([[500.0, 250], [500.0, 50]]), np.array([[0.0, 0]]), max_snap=200)
     assert d[0] == INF and d[1] == pytest.approx(550)
@@ -177,7 +177,7 @@ def test_max_snap_exceeded_is_inf():
     assert far_fac[0] == INF
 
 
-def test_cutoff_returns_inf_only_beyond_it():
+def test_cutoff_returns_inf_only_beyond_it(kernels):
     net = straight(1000)
     o = np.array([[100.0, 0], [400.0, 0], [900.0, 0]])
     f = np.array([[0.0, 0]])
@@ -198,7 +198,7 @@ def test_bad_xy_shape_is_refused():
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_nearest_distance_matches_networkx_reference(seed):
+def test_nearest_distance_matches_networkx_reference(seed, kernels):
     net, rng, span = random_network(seed)
     origins = rng.uniform(-80, span + 80, (150, 2))
     facilities = rng.uniform(-80, span + 80, (6, 2))
@@ -214,7 +214,7 @@ def test_nearest_distance_matches_networkx_reference(seed):
 
 
 @pytest.mark.parametrize("seed", [5, 6])
-def test_count_within_matches_networkx_reference(seed):
+def test_count_within_matches_networkx_reference(seed, kernels):
     net, rng, span = random_network(seed)
     origins = rng.uniform(0, span, (120, 2))
     facilities = rng.uniform(0, span, (15, 2))
@@ -329,7 +329,7 @@ def coverage_case():
     return net, facilities, pop, zones, catalogue
 
 
-def test_coverage_hand_computed_case():
+def test_coverage_hand_computed_case(kernels):
     net, facilities, pop, zones, catalogue = coverage_case()
     teams = pd.DataFrame({"unit_id": ["A", "B"], "team_id": ["T1", "T2"], "team_name": ["甲", "乙"]})
     res = compute_coverage(net, facilities, pop, zones, catalogue, population_column="pop",
@@ -380,7 +380,7 @@ def test_coverage_hand_computed_case():
     assert ("A", "clinic") in us.index and ("B", "shop") not in us.index
 
 
-def test_coverage_shares_sum_to_population_by_hand_on_lonlat_inputs():
+def test_coverage_shares_sum_to_population_by_hand_on_lonlat_inputs(kernels):
     # inputs in WGS84 are reprojected to the network CRS
     net, facilities, pop, zones, catalogue = coverage_case()
     res_m = compute_coverage(net, facilities, pop, zones, catalogue, population_column="pop",
@@ -431,6 +431,24 @@ def test_lattice_union_equals_shapely_union_of_cells_with_holes():
     assert shapely.get_num_coordinates(got) <= shapely.get_num_coordinates(ref)
 
 
+
+def test_lattice_unions_of_groups_equal_lattice_union_of_each_group():
+    """One tracing for all groups gives each group exactly (coordinate for coordinate) its own union."""
+    from planner_gis.reach.cells import lattice_union, lattice_unions
+
+    rng = np.random.default_rng(8)
+    grid = rng.random((25, 30)) < 0.55
+    jj, ii = np.nonzero(grid)
+    group = rng.integers(0, 4, len(ii))  # touching cells of different groups, holes, a group without cells
+    group[group == 2] = 3
+    x0, y0, w, h = 418_500.25, 4_418_200.5, 100.0, 50.0
+    got = lattice_unions(ii, jj, group, x0, y0, w, h)
+    assert len(got) == 4 and got[2].is_empty
+    for g in (0, 1, 3):
+        ref = lattice_union(ii[group == g], jj[group == g], x0, y0, w, h)
+        assert shapely.equals_exact(shapely.normalize(got[g]), shapely.normalize(ref), tolerance=0.0), g
+        assert got[g].area == pytest.approx((group == g).sum() * w * h)
+
 def test_cell_lattice_refuses_scattered_points():
     from planner_gis.reach import cell_lattice
 
@@ -474,7 +492,7 @@ def test_underserved_cells_from_raster_match_the_union_of_squares(tmp_path):
 
 
 @pytest.mark.parametrize("seed", [21, 22])
-def test_bounded_search_per_category_matches_networkx(seed):
+def test_bounded_search_per_category_matches_networkx(seed, kernels):
     """Several categories share one source graph and one snapped origin set (cached incidence).
 
     Each has its own limit: equal to networkx up to the limit, inf beyond.
@@ -508,7 +526,7 @@ def test_bounded_search_per_category_matches_networkx(seed):
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_zone_membership_matches_shapely_pairwise_reference(seed):
+def test_zone_membership_matches_shapely_pairwise_reference(seed, kernels):
     from planner_gis.reach import zone_membership
 
     rng = np.random.default_rng(seed)
@@ -537,7 +555,7 @@ def test_zone_membership_matches_shapely_pairwise_reference(seed):
     assert all((np.diff(p[z == j]) > 0).all() for j in np.unique(z))
 
 
-def test_zone_membership_of_identical_points_and_no_points():
+def test_zone_membership_of_identical_points_and_no_points(kernels):
     from planner_gis.reach import zone_membership
 
     zones = gpd.GeoSeries([box(0, 0, 10, 10), box(10, 0, 20, 10)])
@@ -547,7 +565,7 @@ def test_zone_membership_of_identical_points_and_no_points():
     assert len(p) == len(z) == 0
 
 
-def test_coverage_origin_distance_is_the_per_category_nearest_distance():
+def test_coverage_origin_distance_is_the_per_category_nearest_distance(kernels):
     # the (origins x categories) block written in place equals separate nearest_distance calls
     net, facilities, pop, zones, catalogue = coverage_case()
     res = compute_coverage(net, facilities, pop, zones, catalogue, population_column="pop",
@@ -564,7 +582,7 @@ def test_coverage_origin_distance_is_the_per_category_nearest_distance():
     assert list(res.origin_distance.index) == list(pop.index)
 
 
-def test_coverage_lists_every_unreachable_record_with_its_reason():
+def test_coverage_lists_every_unreachable_record_with_its_reason(kernels):
     net, facilities, pop, zones, catalogue = coverage_case()
     far = gpd.GeoDataFrame({"category": ["shop", "clinic", "school"]},
                            geometry=[Point(5000, 5000), None, Point(1000, 0)], crs=UTM,
@@ -740,7 +758,7 @@ print(" ".join(f"{p:.1f}" for p in peaks))
 """
 
 
-def test_snap_index_holds_no_reference_cycle():
+def test_snap_index_holds_no_reference_cycle(kernels):
     """A network and its cached snap index are freed by reference counting alone (no garbage collector)."""
     import gc
     import weakref
@@ -758,6 +776,85 @@ def test_snap_index_holds_no_reference_cycle():
     finally:
         gc.enable()
 
+
+
+def random_coverage_case(seed: int):
+    """A random street grid with facilities of three categories, population points and two units."""
+    net, rng, span = random_network(seed, n=14)
+    cats = ["clinic", "shop", "school"]
+    fac = gpd.GeoDataFrame({"category": rng.choice(cats, 40)},
+                           geometry=gpd.points_from_xy(*rng.uniform(-50, span + 50, (2, 40))), crs=UTM)
+    # population on a 30 m lattice (the traced underserved path), some off the network
+    gx, gy = np.meshgrid(np.arange(-60, span + 60, 30.0), np.arange(-60, span + 60, 30.0))
+    pop = gpd.GeoDataFrame({"pop": rng.integers(0, 40, gx.size).astype(float)},
+                           geometry=gpd.points_from_xy(gx.ravel(), gy.ravel()), crs=UTM)
+    pop.attrs["cell_size"] = (30.0, 30.0)
+    mid = span / 2 + 7  # no lattice point on the border: each origin in one unit (one tracing per category)
+    zones = gpd.GeoDataFrame({"unit_id": ["W", "E"]}, crs=UTM,
+                             geometry=[box(-100, -100, mid, span + 100), box(mid, -100, span + 100, span + 100)])
+    catalogue = pd.DataFrame({"category": cats, "name_zh": ["卫生站", "便利店", "小学"],
+                              "tier_min": [5, 5, 15], "threshold_m": [200, 120, 450]})
+    return net, fac, pop, zones, catalogue
+
+
+def _coverage_with(mode: str, monkeypatch, seed: int):
+    from planner_gis import _jit
+
+    if mode == "numpy":
+        monkeypatch.setenv(_jit.DISABLE_ENV, "1")
+    else:
+        monkeypatch.delenv(_jit.DISABLE_ENV, raising=False)
+        monkeypatch.setattr(_jit, "MIN_ITEMS", 1)
+    _jit._numba.cache_clear()
+    try:
+        net, fac, pop, zones, catalogue = random_coverage_case(seed)
+        return compute_coverage(net, fac, pop, zones, catalogue, population_column="pop", max_snap=60)
+    finally:
+        monkeypatch.undo()
+        _jit._numba.cache_clear()
+
+
+@pytest.mark.parametrize("seed", [31, 32])
+def test_compiled_kernels_give_the_numpy_results_bit_for_bit(seed, monkeypatch):
+    """compute_coverage through the compiled kernels equals the numpy paths exactly (same operations, same order)."""
+    pytest.importorskip("numba")
+    ref = _coverage_with("numpy", monkeypatch, seed)
+    got = _coverage_with("compiled", monkeypatch, seed)
+    pd.testing.assert_frame_equal(got.coverage, ref.coverage, check_exact=True)
+    pd.testing.assert_frame_equal(got.origin_distance, ref.origin_distance, check_exact=True)
+    assert np.isinf(ref.origin_distance.to_numpy()).any() and np.isfinite(ref.origin_distance.to_numpy()).any()
+    assert len(ref.underserved) > 0
+    assert got.underserved.drop(columns="geometry").equals(ref.underserved.drop(columns="geometry"))
+    assert shapely.equals_exact(got.underserved.geometry.values, ref.underserved.geometry.values, 0.0).all()
+
+
+NO_NUMBA_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_reach import random_coverage_case
+from planner_gis import _jit
+from planner_gis.reach import compute_coverage
+_jit.MIN_ITEMS = 1  # every step would take the kernels if numba were allowed
+net, fac, pop, zones, catalogue = random_coverage_case(31)
+res = compute_coverage(net, fac, pop, zones, catalogue, population_column="pop", max_snap=60)
+assert not _jit.enabled()
+assert "numba" not in sys.modules, "numba was imported"
+print(res.coverage["covered_population"].sum())
+"""
+
+
+def test_numba_switched_off_uses_the_numpy_paths_without_importing_numba(monkeypatch):
+    """PLANNER_GIS_NO_NUMBA=1 (or numba missing): the numpy paths run and numba is never imported."""
+    import os
+    import subprocess
+
+    env = dict(os.environ, PLANNER_GIS_NO_NUMBA="1")
+    script = NO_NUMBA_SCRIPT.format(tests=os.path.dirname(__file__))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    net, fac, pop, zones, catalogue = random_coverage_case(31)
+    ref = compute_coverage(net, fac, pop, zones, catalogue, population_column="pop", max_snap=60)
+    assert float(proc.stdout) == pytest.approx(ref.coverage["covered_population"].sum(), rel=0, abs=0)
 
 @pytest.mark.skipif(sys.platform != "linux", reason="peak memory read from getrusage in kB (Linux)")
 def test_repeated_coverage_does_not_grow_peak_memory():

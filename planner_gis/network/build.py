@@ -150,7 +150,8 @@ def _line_coordinates(lines: gpd.GeoDataFrame, metric: CRS, what: str) -> tuple[
     gs = gpd.GeoSeries(geoms.values, crs=lines.crs)
     if CRS.from_user_input(lines.crs) != metric:
         gs = gs.to_crs(metric)
-    parts = shapely.get_parts(gs.values)
+    # single lines are their own parts (get_parts would copy each of them)
+    parts = shapely.get_parts(gs.values) if "MultiLineString" in types else gs.values
     coords, part = shapely.get_coordinates(parts, return_index=True)
     return coords, part, skipped
 

@@ -11,15 +11,21 @@ is nearer than ``r*s + b - h``: the best candidate is certified exact when it
 is no farther than that. The few uncertified points (far from every street)
 fall back to a KD-tree on piece midpoints with the same kind of bound
 (:meth:`SegmentIndex.tree_query`).
+
+The index is built and searched by numpy code or, when numba is available, by
+the compiled kernels of :mod:`planner_gis.network._kernels`: the same index
+(same cell side, pieces and order) and the same bits either way.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.spatial import cKDTree
+
+from .. import _jit
 
 if TYPE_CHECKING:
     from .model import WalkNetwork
@@ -30,86 +36,110 @@ CELL_FACTOR = 1.0
 PIECE_FACTOR = 1.5
 
 
+def cell_side(length: np.ndarray) -> float:
+    """Grid cell side: about one typical edge, never below half the mean edge length (nor 1 m).
+
+    The median of an evenly strided sample of at most ~64k edges: the side
+    only tunes speed, results are exact for any side. Not below half the mean
+    length, so that cutting edges into pieces at most doubles their number.
+
+    >>> cell_side(np.array([90.0, 100.0, 120.0]))  # the median
+    100.0
+    >>> cell_side(np.array([10.0, 20.0, 30.0, 400.0]))  # half the mean: a long edge among short ones
+    57.5
+    """
+    if len(length) == 0:
+        return 1.0
+    sample = length[::max(1, len(length) >> 16)]
+    return max(float(np.median(sample)) * CELL_FACTOR, float(length.mean()) / 2.0, 1.0)
+
+
+def dense_table(n_cells: int, n_pieces: int) -> bool:
+    """Whether the grid gets one pointer per cell (else sorted occupied cells and their pointers)."""
+    return n_cells <= max(4 * n_pieces, 1 << 20)
+
+
 class SegmentIndex:
     """Spatial index of the edges of ``net`` (see the module docs).
 
     Parameters
     ----------
     net : WalkNetwork
-        The network. The index keeps only arrays derived from it, no reference to
-        it: the network caches its index, and a reference back would make a cycle
-        that only the garbage collector frees (hundreds of MB for a city).
+        The network. The index keeps references to its (read-only) arrays,
+        not to the network itself, which caches its index: no reference cycle.
     """
 
     def __init__(self, net: WalkNetwork):
-        self._edge_vectors(net)
-        mx, my, edge_of = self._cut_pieces(net.edge_length)
-        self.n_pieces = len(edge_of)
-        self._mid = (mx, my, edge_of)
-        self._file_pieces(mx, my, edge_of)
+        self.node_xy, self.edge_u, self.edge_v = net.node_xy, net.edge_u, net.edge_v
+        self.edge_length = net.edge_length
+        self.s = cell_side(self.edge_length)
+        self.keys: np.ndarray | None = None
+        if not (_jit.worth(len(self.edge_length)) and self._build_compiled()):
+            self._build_numpy()
 
-    def _edge_vectors(self, net: WalkNetwork) -> None:
-        """Start points ``ax, ay``, vectors ``dx, dy`` and inverse squared lengths of the edges."""
-        nx_, ny_ = net.node_xy[:, 0], net.node_xy[:, 1]
-        eu, ev = net.edge_u, net.edge_v
-        self.ax, self.ay = nx_[eu], ny_[eu]
+    # -- building ---------------------------------------------------------------
+    def edge_vectors(self, e: Any = slice(None)) -> tuple[np.ndarray, ...]:
+        """Start points ``ax, ay``, vectors ``dx, dy`` and inverse squared lengths of edges ``e``."""
+        nx_, ny_ = self.node_xy[:, 0], self.node_xy[:, 1]
+        eu, ev = self.edge_u[e], self.edge_v[e]
+        ax, ay = nx_[eu], ny_[eu]
         # in place where possible: at 2M edges every temporary is 16 MB of fresh pages
-        self.dx = nx_[ev]
-        self.dx -= self.ax
-        self.dy = ny_[ev]
-        self.dy -= self.ay
-        inv = self.dx * self.dx
-        inv += np.square(self.dy)
+        dx = nx_[ev]
+        dx -= ax
+        dy = ny_[ev]
+        dy -= ay
+        inv = dx * dx
+        inv += np.square(dy)
         pos = inv > 0
         np.divide(1.0, inv, out=inv, where=pos)
         inv[~pos] = 0.0
-        del pos
-        self.inv_len2 = inv
+        return ax, ay, dx, dy, inv
 
-    def _cut_pieces(self, L: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Choose the cell side and cut long edges into pieces; return piece midpoints and edges."""
-        # cell side: about one typical edge; never below half the mean edge
-        # length, so that cutting edges into pieces at most doubles their number
-        # (median of an evenly strided sample of at most ~64k edges: the side only tunes
-        # speed, results are exact for any side)
-        sample = L[::max(1, len(L) >> 16)]
-        s = max(float(np.median(sample)) * CELL_FACTOR, float(L.mean()) / 2.0, 1.0) if len(L) else 1.0
-        self.s = s
-        q = L / (s * PIECE_FACTOR)
+    def _cut_pieces(self, vectors: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Cut long edges into pieces: piece midpoints, their edges and the longest half piece.
+
+        The midpoint of an uncut edge, or of the first piece of a cut edge, is
+        at the edge's slot; the other pieces of cut edges are appended after all
+        edges (usually few edges are cut).
+        """
+        ax, ay, dx, dy, _ = vectors
+        L = self.edge_length
+        q = L / (self.s * PIECE_FACTOR)
         np.ceil(q, out=q)
         one = q <= 1
         long = np.flatnonzero(~one)
-        k = q[long].astype(np.int64)  # pieces of the edges that are cut (usually few)
+        k = q[long].astype(np.int64)
         del q
-        # midpoints: the whole edge for an uncut edge, the first piece of a cut edge
-        # at the edge's slot, the other pieces of cut edges appended after all edges
-        mx = self.dx * 0.5
-        mx += self.ax
-        my = self.dy * 0.5
-        my += self.ay
+        mx = dx * 0.5
+        mx += ax
+        my = dy * 0.5
+        my += ay
         edge_of = np.arange(len(L))
         if len(long):
-            mx[long] = self.ax[long] + (0.5 / k) * self.dx[long]
-            my[long] = self.ay[long] + (0.5 / k) * self.dy[long]
+            mx[long] = ax[long] + (0.5 / k) * dx[long]
+            my[long] = ay[long] + (0.5 / k) * dy[long]
             extra_edge = np.repeat(long, k - 1)
             first = np.cumsum(k - 1) - (k - 1)
             piece = np.arange(len(extra_edge)) - np.repeat(first, k - 1) + 1
             frac = (piece + 0.5) / np.repeat(k, k - 1)
-            mx = np.concatenate([mx, self.ax[extra_edge] + frac * self.dx[extra_edge]])
-            my = np.concatenate([my, self.ay[extra_edge] + frac * self.dy[extra_edge]])
+            mx = np.concatenate([mx, ax[extra_edge] + frac * dx[extra_edge]])
+            my = np.concatenate([my, ay[extra_edge] + frac * dy[extra_edge]])
             edge_of = np.concatenate([edge_of, extra_edge])
-        self.half = (max(float(np.max(L, where=one, initial=0.0)),
-                         float((L[long] / k).max()) if len(long) else 0.0) / 2.0) if len(L) else 0.0
-        return mx, my, edge_of
+        half = (max(float(np.max(L, where=one, initial=0.0)),
+                    float((L[long] / k).max()) if len(long) else 0.0) / 2.0) if len(L) else 0.0
+        return mx, my, edge_of, half
 
-    def _file_pieces(self, mx: np.ndarray, my: np.ndarray, edge_of: np.ndarray) -> None:
-        """File the pieces by grid cell: sorted piece arrays and per-cell pointers (dense or sparse)."""
-        if len(edge_of) == 0:
+    def _build_numpy(self) -> None:
+        """Build the index with numpy (the reference)."""
+        vectors = self.edge_vectors()
+        mx, my, edge_of, self.half = self._cut_pieces(vectors)
+        self.n_pieces = len(edge_of)
+        if self.n_pieces == 0:
             self.x0 = self.y0 = 0.0
             self.ncx = self.ncy = 1
             self.ptr = np.zeros(2, dtype=np.int64)
-            self.keys = None
             self.piece_edge = np.zeros(0, dtype=np.int64)
+            self.vec = np.zeros((0, 6))
             return
         s = self.s
         self.x0, self.y0 = float(mx.min()), float(my.min())
@@ -129,19 +159,80 @@ class SegmentIndex:
         del cx
         order = np.argsort(key, kind="stable")
         self.piece_edge = edge_of[order]
-        pe = self.piece_edge
-        self.c_ax, self.c_ay, self.c_dx, self.c_dy, self.c_inv = (
-            self.ax[pe], self.ay[pe], self.dx[pe], self.dy[pe], self.inv_len2[pe])
-        if n_cells <= max(4 * len(key), 1 << 20):
-            # dense table: pointer per cell
-            self.keys = None
+        # one record per piece (start x, y, vector x, y, inverse squared length, length of its edge)
+        self.vec = np.empty((self.n_pieces, 6))
+        for c, a in enumerate((*vectors, self.edge_length)):
+            self.vec[:, c] = a[self.piece_edge]
+        if dense_table(n_cells, len(key)):
             self.ptr = np.zeros(n_cells + 1, dtype=np.int64)
             np.cumsum(np.bincount(key, minlength=n_cells), out=self.ptr[1:])
         else:
-            # sparse: sorted occupied cell keys and their pointers
             self.keys, counts = np.unique(key, return_counts=True)
             self.ptr = np.zeros(len(self.keys) + 1, dtype=np.int64)
             np.cumsum(counts, out=self.ptr[1:])
+
+    def _build_compiled(self) -> bool:
+        """Build the same index with the compiled kernels (dense tables only); False if it needs numpy."""
+        from . import _kernels as K
+
+        s, sp = self.s, self.s * PIECE_FACTOR
+        arrays = (self.node_xy, self.edge_u, self.edge_v, self.edge_length)
+        n, x0, y0, x1, y1, half = K.piece_extent(*arrays, sp)
+        if not (np.isfinite([x0, y0, x1, y1]).all()):
+            return False
+        ncx, ncy = int((x1 - x0) / s) + 1, int((y1 - y0) / s) + 1
+        if not dense_table(ncx * ncy, n):
+            return False
+        self.ptr, self.piece_edge, self.vec = K.file_pieces(*arrays, sp, x0, y0, s, ncx, ncx * ncy, n)
+        self.x0, self.y0, self.ncx, self.ncy, self.half, self.n_pieces = x0, y0, ncx, ncy, half, n
+        return True
+
+    # -- the sorted pieces ---------------------------------------------------------
+    @property
+    def c_ax(self) -> np.ndarray:
+        """Start x of the edge of each sorted piece."""
+        return self.vec[:, 0]
+
+    @property
+    def c_ay(self) -> np.ndarray:
+        """Start y of the edge of each sorted piece."""
+        return self.vec[:, 1]
+
+    @property
+    def c_dx(self) -> np.ndarray:
+        """Extent in x of the edge of each sorted piece."""
+        return self.vec[:, 2]
+
+    @property
+    def c_dy(self) -> np.ndarray:
+        """Extent in y of the edge of each sorted piece."""
+        return self.vec[:, 3]
+
+    @property
+    def c_inv(self) -> np.ndarray:
+        """Inverse squared length of the edge of each sorted piece (0 for zero-length edges)."""
+        return self.vec[:, 4]
+
+    @property
+    def c_len(self) -> np.ndarray:
+        """Length of the edge of each sorted piece."""
+        return self.vec[:, 5]
+
+    @property
+    def grid(self) -> np.ndarray:
+        """``[s, x0, y0, half, ncx, ncy]`` as floats (for the kernels)."""
+        return np.array([self.s, self.x0, self.y0, self.half, self.ncx, self.ncy], dtype=np.float64)
+
+    @property
+    def key_table(self) -> np.ndarray:
+        """Sorted occupied cell keys of a sparse table; empty for a dense table."""
+        return np.zeros(0, np.int64) if self.keys is None else self.keys
+
+    @cached_property
+    def _mid(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Piece midpoints and edges in piece order (computed on first use, for the KD-tree)."""
+        mx, my, edge_of, _ = self._cut_pieces(self.edge_vectors())
+        return mx, my, edge_of
 
     @cached_property
     def tree(self) -> cKDTree:
@@ -256,11 +347,10 @@ class SegmentIndex:
         ``px``, ``py`` broadcast against ``edges``; x and y are kept in separate
         arrays (reductions over a length-2 axis are slow in numpy).
         """
-        ax, ay = self.ax[edges], self.ay[edges]
-        dx, dy = self.dx[edges], self.dy[edges]
+        ax, ay, dx, dy, inv = self.edge_vectors(edges)
         qx = px - ax
         qy = py - ay
-        t = (qx * dx + qy * dy) * self.inv_len2[edges]
+        t = (qx * dx + qy * dy) * inv
         np.clip(t, 0.0, 1.0, out=t)
         qx -= dx * t
         qy -= dy * t

@@ -29,6 +29,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .._atomic import atomic_path
+from .._memory import small_pages
 from ..constants import PathLike
 from ..crs import crs_label, is_metric
 from ..errors import CRSError, InputError, NetworkError
@@ -112,7 +113,8 @@ class WalkNetwork:
             a.setflags(write=False)
         self.summary: dict = dict(summary or {})
         if n:
-            indptr, indices, data = self.csr_arrays
+            with small_pages():  # the arc list is written once (see planner_gis._memory)
+                indptr, indices, data = self.csr_arrays
             adj = csr_matrix((data, indices, indptr), shape=(n, n))
             self.n_components, labels = connected_components(adj, directed=True, connection="weak")
             # relabel so that 0 is the largest piece, 1 the next, ...

@@ -15,6 +15,8 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
+from .. import _jit
+from .._memory import small_pages
 from ..crs import require_crs
 from .index import SegmentIndex
 from .model import WalkNetwork
@@ -96,14 +98,21 @@ def snap_points(
     >>> s.edge.tolist(), s.offset.round(3).tolist(), s.distance.round(3).tolist()
     ([0, 1, -1], [90.0, 60.0, 0.0], [5.0, 5.0, 565.685])
     """
-    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    with small_pages():  # written once: no huge pages (see planner_gis._memory)
+        return _snap(net, np.asarray(xy, dtype=np.float64).reshape(-1, 2), max_snap, k, chunk)
+
+
+def _snap(net: WalkNetwork, xy: np.ndarray, max_snap: float, k: int, chunk: int) -> Snapped:
+    """:func:`snap_points` (same parameters)."""
     n = len(xy)
-    edge = np.full(n, -1, dtype=np.int64)
-    dist2 = np.full(n, np.inf)
     if n == 0 or net.n_edges == 0:
-        return Snapped(edge, np.zeros(n), np.sqrt(dist2), np.full((n, 2), np.nan))
+        return Snapped(np.full(n, -1, dtype=np.int64), np.zeros(n), np.full(n, np.inf), np.full((n, 2), np.nan))
     idx = net._snap_index
     x, y = xy[:, 0], xy[:, 1]
+    if idx.keys is None and _jit.worth(n):
+        return _snap_compiled(net, idx, x, y, max_snap, k)
+    edge = np.full(n, -1, dtype=np.int64)
+    dist2 = np.full(n, np.inf)
     finite = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     # process points in cell order: neighbouring points share candidate edges
     ckey = (np.floor((y[finite] - idx.y0) / idx.s) * (idx.ncx + 3)
@@ -120,6 +129,34 @@ def snap_points(
     dist = np.sqrt(dist2, out=dist2)
     edge[dist > max_snap] = -1
     offset, snapped = _positions(net, idx, x, y, edge)
+    return Snapped(edge, offset, dist, snapped)
+
+
+def _snap_compiled(net: WalkNetwork, idx: SegmentIndex, x: np.ndarray, y: np.ndarray, max_snap: float,
+                   k: int) -> Snapped:
+    """:func:`snap_points` with the compiled kernels (dense cell tables): the same result, bit for bit."""
+    from . import _kernels as K
+
+    n = len(x)
+    edge = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.inf)
+    offset = np.zeros(n)
+    snapped = np.full((n, 2), np.nan)
+    # points in coarse buckets of about 8 x 8 cells (neighbours share cached pieces);
+    # larger buckets when the grid is much larger than the point set
+    side = 8.0 * idx.s
+    while True:
+        nbx, nby = int(idx.ncx * idx.s / side) + 1, int(idx.ncy * idx.s / side) + 1
+        if nbx * nby <= 4 * n + 4096:
+            break
+        side *= 2.0
+    order = K.bucket_order(x, y, idx.x0, idx.y0, side, nbx, nby)
+    todo = K.grid_snap(x, y, order, float(max_snap), idx.grid, idx.ptr, idx.vec, idx.piece_edge,
+                       edge, dist, offset, snapped)
+    if len(todo):
+        te, td2 = idx.tree_query(x[todo], y[todo], k, max_snap)
+        K.project_snapped(x, y, todo, te, td2, float(max_snap), net.node_xy, net.edge_u, net.edge_v,
+                          net.edge_length, edge, dist, offset, snapped)
     return Snapped(edge, offset, dist, snapped)
 
 
@@ -150,14 +187,15 @@ def _positions(net: WalkNetwork, idx: SegmentIndex, x: np.ndarray, y: np.ndarray
     e = edge[sel]
     # fraction along the edge, as in SegmentIndex.project (same operations, so the same bits),
     # in place: 1M points would otherwise need ~15 fresh 8 MB temporaries
-    ax, ay, dx, dy = idx.ax[e], idx.ay[e], idx.dx[e], idx.dy[e]
+    ax, ay, dx, dy, inv = idx.edge_vectors(e)
     t = np.subtract(x[sel], ax)
     t *= dx
     q = np.subtract(y[sel], ay)
     q *= dy
     t += q
     del q
-    t *= idx.inv_len2[e]
+    t *= inv
+    del inv
     np.clip(t, 0.0, 1.0, out=t)
     offset = np.zeros(n)
     length = net.edge_length[e]
@@ -184,6 +222,16 @@ def points_xy(gdf: gpd.GeoDataFrame, crs: Any, what: str = "points") -> np.ndarr
     if CRS.from_user_input(gdf.crs) != CRS.from_user_input(crs):
         g = g.to_crs(crs)
     geoms = np.asarray(g.values, dtype=object)
+    out = np.empty((len(geoms), 2))
+    # usually all are points: two passes; get_x/get_y give NaN for other geometries and nulls
+    # and raise (GEOS >= 3.12) or give NaN for empty points, so no NaN means every one is a point
+    try:
+        shapely.get_x(geoms, out=out[:, 0])
+        shapely.get_y(geoms, out=out[:, 1])
+        if not np.isnan(out).any():
+            return out
+    except shapely.errors.GEOSException:
+        pass
     # one pass each: type (-1 for null), emptiness; no object-array copies when all are points
     tid = shapely.get_type_id(geoms)
     missing = (tid < 0) | shapely.is_empty(geoms)
@@ -191,7 +239,7 @@ def points_xy(gdf: gpd.GeoDataFrame, crs: Any, what: str = "points") -> np.ndarr
     if not_point.any():
         geoms = geoms.copy()
         geoms[not_point] = shapely.point_on_surface(geoms[not_point])
-    out = np.full((len(geoms), 2), np.nan)
+    out.fill(np.nan)
     if not missing.any():
         shapely.get_x(geoms, out=out[:, 0])
         shapely.get_y(geoms, out=out[:, 1])

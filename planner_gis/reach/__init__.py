@@ -5,7 +5,8 @@ Modules
 :mod:`~planner_gis.reach.engine`
     The numeric core on plain arrays: the distance contract, the source graph,
     bounded multi-source searches (:func:`nearest_distance`,
-    :func:`nearest_from_snapped`) and counts (:func:`count_within`).
+    :func:`nearest_from_snapped`, :func:`nearest_per_group`) and counts
+    (:func:`count_within`).
 :mod:`~planner_gis.reach.population`
     Population origins from rasters or point/polygon layers
     (:func:`population_from_raster`, :func:`population_from_points`,
@@ -41,6 +42,7 @@ from .engine import (
     distances_from_nodes,
     nearest_distance,
     nearest_from_snapped,
+    nearest_per_group,
     source_graph,
 )
 from .membership import zone_membership
@@ -61,6 +63,7 @@ __all__ = [
     "ReachResult",
     "source_graph",
     "nearest_from_snapped",
+    "nearest_per_group",
     "count_from_snapped",
     "distances_from_nodes",
     "COVERAGE_COLUMNS",

@@ -47,6 +47,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from .. import _jit
 from .._progress import ProgressCallback, report
 from ..errors import InputError
 from ..network import Snapped, WalkNetwork, snap_points
@@ -188,14 +189,15 @@ def nearest_into(net: WalkNetwork, dest: Snapped, src: Snapped, limit: float,
                   graph: csr_matrix | None, sources: np.ndarray | None,
                   out: np.ndarray, tmp: np.ndarray | None = None) -> np.ndarray:
     """:func:`nearest_from_snapped` written into ``out`` (e.g. a row of a preallocated block)."""
-    if graph is None:
-        graph = source_graph(net, src)
-        sources = None
-    sources = np.arange(len(src)) if sources is None else np.asarray(sources, dtype=np.int64)
+    sources = np.arange(len(src)) if sources is None or graph is None else np.asarray(sources, dtype=np.int64)
     sources = sources[src.edge[sources] >= 0]
     if len(sources) == 0:
         out.fill(np.inf)
         return out
+    if _jit.worth(len(dest)):
+        return _nearest_compiled(net, dest, src, [sources], np.array([float(limit)]), out[None, :])[0]
+    if graph is None:
+        graph = source_graph(net, src)
     nd = dijkstra(graph, directed=True, indices=net.n_nodes + sources, min_only=True, limit=limit)
     # measured: gathering both edge ends for every point (4 passes over the points)
     # is cheaper than building node -> point incidence lists (sorts) for ~10 categories
@@ -207,6 +209,107 @@ def nearest_into(net: WalkNetwork, dest: Snapped, src: Snapped, limit: float,
         direct = dest.distance[d_idx] + np.abs(dest.offset[d_idx] - src.offset[s_idx]) + src.distance[s_idx]
         np.minimum.at(out, d_idx, direct)
     np.putmask(out, out > limit, np.inf)
+    return out
+
+
+def _nearest_compiled(net: WalkNetwork, dest: Snapped, src: Snapped, groups: list, limits: np.ndarray,
+                      out: np.ndarray) -> np.ndarray:
+    """Rows of :func:`nearest_per_group` with the compiled kernels (groups: reachable source rows), bit for bit.
+
+    One bounded search per group; the distances of the nodes it reached are
+    kept in a small table, then one pass over the origins fills all groups.
+    """
+    from . import _kernels as K
+
+    indptr, indices, weights = net.csr_arrays
+    dist = np.full(net.n_nodes, np.inf)
+    settled = np.zeros(net.n_nodes, dtype=bool)
+    touched = np.empty(net.n_nodes, dtype=np.int64)
+    # one heap slot per possible improvement; untouched memory costs nothing
+    hv = np.empty(len(indices) + 2 * max(len(g) for g in groups))
+    hn = np.empty(len(hv), dtype=np.int64)
+    reached = []
+    for j, g in enumerate(groups):
+        e = src.edge[g]
+        seed_node = np.concatenate([net.edge_u[e], net.edge_v[e]])
+        # the weights of the virtual source arcs of source_graph
+        seed_val = np.concatenate([src.distance[g] + src.offset[g],
+                                   src.distance[g] + (net.edge_length[e] - src.offset[g])])
+        n_touched = K.bounded_search(indptr, indices, weights, seed_node, seed_val, float(limits[j]),
+                                     dist, settled, touched, hv, hn)
+        nodes = touched[:n_touched].copy()
+        reached.append((nodes, dist[nodes]))
+        K.reset_search(dist, settled, touched, n_touched)
+    row_of, table = K.compact_table(net.n_nodes, np.concatenate([r[0] for r in reached]),
+                                    np.repeat(np.arange(len(groups)), [len(r[0]) for r in reached]),
+                                    np.concatenate([r[1] for r in reached]), len(groups))
+    rows = np.concatenate(groups)
+    group_of = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    by_edge = np.argsort(src.edge[rows], kind="stable")
+    rows, group_of = rows[by_edge], group_of[by_edge]
+    has = np.zeros(net.n_edges, dtype=bool)
+    has[src.edge[rows]] = True
+    same = (src.edge[rows], group_of, src.offset[rows], src.distance[rows])
+    K.origin_block(row_of, table, dest.edge, dest.offset, dest.distance, net.edge_u, net.edge_v,
+                   net.edge_length, same, has, np.asarray(limits, dtype=np.float64), out)
+    return out
+
+
+def nearest_per_group(net: WalkNetwork, dest: Snapped, src: Snapped, groups: list, limits: np.ndarray,
+                      out: np.ndarray | None = None,
+                      progress: ProgressCallback | None = None) -> np.ndarray:
+    """Distance from every ``dest`` point to the nearest ``src`` point of each group, one row per group.
+
+    Row ``j`` equals ``nearest_from_snapped(net, dest, src, limits[j],
+    graph, groups[j])``: the searches share one source graph (numpy path)
+    or one set of working arrays (compiled path).
+
+    Parameters
+    ----------
+    net : WalkNetwork
+    dest, src : Snapped
+        Snapped origins and facilities.
+    groups : list of ndarray of int
+        Rows of ``src`` in each group (e.g. the facilities of a category).
+    limits : ndarray of float
+        Search radius of each group; farther distances are ``inf``.
+    out : ndarray, optional
+        ``(len(groups), len(dest))`` float64 array to write into.
+    progress : callable, optional
+        ``progress(fraction, message)`` after each group.
+
+    Returns
+    -------
+    ndarray of float64, shape (len(groups), len(dest))
+
+    Examples
+    --------
+    >>> from planner_gis.network import WalkNetwork
+    >>> net = WalkNetwork(32650, np.array([[0.0, 0], [100, 0], [300, 0]]), [0, 1], [1, 2])
+    >>> o = snap_points(net, np.array([[0.0, 10], [100, 10]]))
+    >>> f = snap_points(net, np.array([[250.0, 0], [50.0, 0]]))
+    >>> nearest_per_group(net, o, f, [np.array([0]), np.array([1])], np.array([200.0, 500.0])).tolist()
+    [[inf, 160.0], [60.0, 60.0]]
+    """
+    out = np.empty((len(groups), len(dest))) if out is None else out
+    groups = [np.asarray(g, dtype=np.int64) for g in groups]
+    groups = [g[src.edge[g] >= 0] for g in groups]
+    live = [j for j, g in enumerate(groups) if len(g)]
+    for j in range(len(groups)):
+        if not len(groups[j]):
+            out[j].fill(np.inf)
+    if live and _jit.worth(len(dest) * len(live)):
+        block = out if len(live) == len(groups) else np.empty((len(live), len(dest)))
+        _nearest_compiled(net, dest, src, [groups[j] for j in live], np.asarray(limits)[live], block)
+        if block is not out:
+            out[live] = block
+        report(progress, 1.0, "distances")
+        return out
+    graph = source_graph(net, src) if live else None
+    scratch = np.empty(len(dest))
+    for k, j in enumerate(live):
+        nearest_into(net, dest, src, float(limits[j]), graph, groups[j], out[j], scratch)
+        report(progress, (k + 1) / len(live), "distances")
     return out
 
 

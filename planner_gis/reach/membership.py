@@ -8,6 +8,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from .. import _jit
+
 
 def zone_membership(xy: np.ndarray, zones: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     """All (point, zone) pairs where the point lies in or on the zone polygon.
@@ -46,27 +48,31 @@ def zone_membership(xy: np.ndarray, zones: gpd.GeoSeries) -> tuple[np.ndarray, n
         return np.clip(np.floor((np.asarray(v) - v0) / step), 0, nb - 1).astype(np.int64)
 
     key = (bucket(y, y0, sy) * nb + bucket(x, x0, sx)).astype(np.int32)
-    order = finite[np.argsort(key, kind="stable")]
+    compiled = _jit.worth(len(finite))
+    if compiled:
+        from . import _kernels as K
+
+        order = finite[K.bucket_sort(key, nb * nb)]  # the same order as the stable argsort
+    else:
+        order = finite[np.argsort(key, kind="stable")]
     ptr = np.zeros(nb * nb + 1, dtype=np.int64)
     np.cumsum(np.bincount(key, minlength=nb * nb), out=ptr[1:])
+    del key
     pts, zs = [], []
+    empty_geom = shapely.is_empty(geoms) | shapely.is_missing(geoms)
     for j, g in enumerate(geoms):
-        if g is None or shapely.is_empty(g):
+        if empty_geom[j]:
             continue
         gx0, gy0, gx1, gy1 = shapely.bounds(g)
         if not (np.isfinite([gx0, gy0, gx1, gy1]).all()):
             continue
         c0, c1 = bucket([gx0, gx1], x0, sx)
-        rows = np.arange(*(bucket([gy0, gy1], y0, sy) + [0, 1]))
-        lo, hi = ptr[rows * nb + c0], ptr[rows * nb + c1 + 1]
-        cnt = hi - lo
-        total = int(cnt.sum())
-        if total == 0:
-            continue
-        cand = order[np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)]
-        cx, cy = xy[cand, 0], xy[cand, 1]
-        box = (cx >= gx0) & (cx <= gx1) & (cy >= gy0) & (cy <= gy1)
-        cand, cx, cy = cand[box], cx[box], cy[box]
+        r0, r1 = bucket([gy0, gy1], y0, sy)
+        box = np.array([gx0, gy0, gx1, gy1])
+        if compiled:
+            cand, cx, cy = K.box_candidates(order, ptr, xy, nb, int(r0), int(r1), int(c0), int(c1), box)
+        else:
+            cand, cx, cy = _box_candidates(order, ptr, xy, nb, (r0, r1, c0, c1), box)
         if len(cand) == 0:
             continue
         shapely.prepare(g)
@@ -78,3 +84,20 @@ def zone_membership(xy: np.ndarray, zones: gpd.GeoSeries) -> tuple[np.ndarray, n
         return empty
     return np.concatenate(pts), np.concatenate(zs)
 
+
+
+def _box_candidates(order: np.ndarray, ptr: np.ndarray, xy: np.ndarray, nb: int, cells: tuple,
+                    box: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bucketed points of bucket rows ``r0..r1``, columns ``c0..c1`` within the box ``(x0, y0, x1, y1)``.
+
+    Returns the point indices (bucket order) and their x and y.
+    """
+    r0, r1, c0, c1 = cells
+    rows = np.arange(r0, r1 + 1)
+    lo, hi = ptr[rows * nb + c0], ptr[rows * nb + c1 + 1]
+    cnt = hi - lo
+    total = int(cnt.sum())
+    cand = order[np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)]
+    cx, cy = xy[cand, 0], xy[cand, 1]
+    inside = (cx >= box[0]) & (cx <= box[2]) & (cy >= box[1]) & (cy <= box[3])
+    return cand[inside], cx[inside], cy[inside]

@@ -15,12 +15,14 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .. import _jit
+from .._memory import small_pages
 from .._progress import ProgressCallback, report, scaled
 from ..constants import COVERAGE_COLUMNS, TIERS
 from ..crs import crs_label, require_crs
 from ..errors import InputError
 from ..network import Snapped, WalkNetwork, points_xy, snap_points
-from .engine import nearest_into, source_graph
+from .engine import nearest_per_group
 from .membership import zone_membership
 from .population import population_weights
 from .underserved import underserved_areas
@@ -161,6 +163,17 @@ def compute_coverage(
     -------
     ReachResult
     """
+    # the big arrays below are written once: no huge pages (see planner_gis._memory)
+    with small_pages():
+        return _coverage(net, facilities, population, zones, catalogue, category_column, population_column,
+                         zone_id, max_snap, teams, progress, underserved, cell_size, distance_limit)
+
+
+def _coverage(net: WalkNetwork, facilities: gpd.GeoDataFrame, population: gpd.GeoDataFrame,
+              zones: gpd.GeoDataFrame, catalogue: pd.DataFrame, category_column: str, population_column: str,
+              zone_id: str, max_snap: float, teams: pd.DataFrame | None, progress: ProgressCallback | None,
+              underserved: bool, cell_size: float | None, distance_limit: float | None) -> ReachResult:
+    """:func:`compute_coverage` (same parameters)."""
     cat = _validate_catalogue(catalogue)
     crs = net.crs
     _check_layers(facilities, population, zones, category_column, population_column, zone_id)
@@ -234,19 +247,19 @@ def _known_facilities(facilities: gpd.GeoDataFrame, category_column: str,
 def _distances(net: WalkNetwork, o_snap: Snapped, f_snap: Snapped, fcat: np.ndarray, cat: pd.DataFrame,
                distance_limit: float | None, progress: ProgressCallback | None) -> np.ndarray:
     """Distance from every origin to the nearest facility of each category: (categories x origins)."""
-    graph = source_graph(net, f_snap)
-    n_cat = len(cat)
-    # one row per category, written in place; origin_distance is its transpose (no copy)
-    dist = np.empty((n_cat, len(o_snap)))
-    scratch = np.empty(len(o_snap))
     thresholds = cat["threshold_m"].to_numpy(dtype=np.float64)
-    for j, row in cat.iterrows():
-        sources = np.flatnonzero((fcat == row["category"]) & (f_snap.edge >= 0))
-        thr = thresholds[j]
-        limit = thr if distance_limit is None else max(thr, float(distance_limit))
-        nearest_into(net, o_snap, f_snap, limit, graph, sources, dist[j], scratch)
-        report(progress, (j + 1) / n_cat, f"distances: {row['category']}")
-    return dist
+    limits = thresholds if distance_limit is None else np.maximum(thresholds, float(distance_limit))
+    names = cat["category"].tolist()
+    groups = [np.flatnonzero((fcat == c) & (f_snap.edge >= 0)) for c in names]
+
+    def step(fraction: float, message: str) -> None:
+        j = min(int(round(fraction * len(names))), len(names)) - 1
+        report(progress, fraction, f"distances: {names[max(j, 0)]}")
+
+    # one column per category of an (origins x categories) block, written in place: the
+    # distances of an origin lie side by side, and origin_distance wraps the block (no copy)
+    block = np.empty((len(o_snap), len(names)))
+    return nearest_per_group(net, o_snap, f_snap, groups, limits, out=block.T, progress=step if progress else None)
 
 
 def _zones_in(zones: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoSeries:
@@ -261,27 +274,40 @@ def _zones_in(zones: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoSeries:
 def _coverage_table(cat: pd.DataFrame, covered: np.ndarray, weights: np.ndarray,
                     membership: tuple[np.ndarray, np.ndarray], unit_ids: np.ndarray) -> pd.DataFrame:
     """Population and covered population per unit, per category and per tier (all its categories)."""
-    p_idx, z_idx = membership
-    nz = len(unit_ids)
-    w_pair = weights[p_idx]
-    pop_z = np.bincount(z_idx, weights=w_pair, minlength=nz)
-
-    def rows(label: str, tier: int, thr: float, cov_mask: np.ndarray) -> pd.DataFrame:
-        cov = np.bincount(z_idx, weights=w_pair * cov_mask[p_idx], minlength=nz)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(pop_z > 0, cov / np.where(pop_z > 0, pop_z, 1), np.nan)
-        return pd.DataFrame({"unit_id": unit_ids, "category": label, "tier_min": tier, "threshold_m": thr,
-                             "population": pop_z, "covered_population": cov, "share": share})
-
-    tables = [rows(row["category"], int(row["tier_min"]), float(row["threshold_m"]), covered[j])
-              for j, row in cat.iterrows()]
-    for t in (t for t in TIERS if (cat["tier_min"] == t).any()):
-        cols = np.flatnonzero(cat["tier_min"].to_numpy() == t)
-        tables.append(rows(f"tier_{t}", t, np.nan, covered[cols].all(axis=0)))
+    tiers = [t for t in TIERS if (cat["tier_min"] == t).any()]
+    tier_cols = np.array([cat["tier_min"].to_numpy() == t for t in tiers], dtype=bool).reshape(len(tiers), len(cat))
+    pop_z, cov = _unit_sums(covered, weights, membership, tier_cols, len(unit_ids))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(pop_z > 0, cov / np.where(pop_z > 0, pop_z, 1), np.nan)
+    labels = [(row["category"], int(row["tier_min"]), float(row["threshold_m"])) for _, row in cat.iterrows()]
+    labels += [(f"tier_{t}", t, np.nan) for t in tiers]
+    tables = [pd.DataFrame({"unit_id": unit_ids, "category": label, "tier_min": tier, "threshold_m": thr,
+                            "population": pop_z, "covered_population": cov[k], "share": share[k]})
+              for k, (label, tier, thr) in enumerate(labels)]
     coverage = pd.concat(tables, ignore_index=True)[COVERAGE_COLUMNS]
     coverage["tier_min"] = coverage["tier_min"].astype(int)
     coverage["threshold_m"] = coverage["threshold_m"].astype(float)
     return coverage
+
+
+def _unit_sums(covered: np.ndarray, weights: np.ndarray, membership: tuple[np.ndarray, np.ndarray],
+               tier_cols: np.ndarray, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Population per unit, and covered population per unit for each category, then each tier.
+
+    A tier covers an origin that reaches all of the tier's categories
+    (``tier_cols``: tiers x categories). Sums run over the (origin, unit)
+    pairs in their order (``np.bincount``; the compiled kernel adds in the
+    same order).
+    """
+    p_idx, z_idx = membership
+    if len(covered) <= 64 and _jit.worth(len(p_idx) * max(len(covered), 1)):
+        from . import _kernels as K
+
+        return K.coverage_sums(p_idx, z_idx, weights, covered, tier_cols, n_units)
+    w_pair = weights[p_idx]
+    masks = [covered[j] for j in range(len(covered))] + [covered[cols].all(axis=0) for cols in tier_cols]
+    cov = np.array([np.bincount(z_idx, weights=w_pair * m[p_idx], minlength=n_units) for m in masks])
+    return np.bincount(z_idx, weights=w_pair, minlength=n_units), cov.reshape(len(masks), n_units)
 
 
 def _teams_per_unit(teams: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -6,20 +6,23 @@ from pathlib import Path
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterDateTime,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
 from .base import CliAlgorithm
-from .inputs import file_argument, raster_argument, vector_argument
+from .inputs import vector_argument
+from .living_circle_input import (
+    access_arguments,
+    add_access_parameters,
+    add_population_and_zone_parameters,
+    population_and_zone_arguments,
+)
 from .network_input import add_network_parameters, network_arguments
 from .registry_input import add_registry_parameters, registry_arguments
 
@@ -78,26 +81,8 @@ class ReachAlgorithm(CliAlgorithm):
         self.addParameter(QgsProcessingParameterField(
             self.FACILITY_ID, self.tr("Facility id field"), parentLayerParameterName=self.FACILITIES,
             optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.CATALOGUE, self.tr("Facility catalogue CSV (default: GB 50180-2018)"),
-            behavior=QgsProcessingParameterFile.File, fileFilter="CSV files (*.csv)", optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ENTRANCES, self.tr("Entrances of polygon facilities (park gates)"),
-            [QgsProcessing.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.POPULATION_RASTER, self.tr("Population raster (people per cell)"), optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.POPULATION_POINTS, self.tr("... or population points or polygons"),
-            [QgsProcessing.TypeVectorAnyGeometry], optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            self.POPULATION_FIELD, self.tr("Population field"), defaultValue="population",
-            parentLayerParameterName=self.POPULATION_POINTS, type=QgsProcessingParameterField.Numeric,
-            optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ZONES, self.tr("Responsibility units (polygons)"), [QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterField(
-            self.ZONE_ID, self.tr("Unit id field"), defaultValue="unit_id", parentLayerParameterName=self.ZONES,
-            optional=True))
+        add_access_parameters(self)
+        add_population_and_zone_parameters(self)
         self.addParameter(QgsProcessingParameterField(
             self.NAME_FIELD, self.tr("Unit name field"), parentLayerParameterName=self.ZONES, optional=True))
         add_registry_parameters(self, optional=True,
@@ -130,19 +115,6 @@ class ReachAlgorithm(CliAlgorithm):
         self.addParameter(param)
         self.add_common_outputs()
 
-    def _population(self, parameters, context, feedback, work: Path) -> list:
-        raster = raster_argument(self, parameters, self.POPULATION_RASTER, context)
-        points = vector_argument(self, parameters, self.POPULATION_POINTS, context, feedback, work)
-        if (raster is None) == (points is None):
-            raise QgsProcessingException(self.tr(
-                "give either a population raster or population points. Fix: set exactly one of "
-                "POPULATION_RASTER and POPULATION_POINTS"))
-        args: list = []
-        self.use(args, "--population", raster or points)
-        if points is not None:
-            self.use(args, "--population-column", self.parameterAsString(parameters, self.POPULATION_FIELD, context))
-        return args
-
     def _isochrones(self, parameters, context) -> list:
         text = self.parameterAsString(parameters, self.ISOCHRONE_CATEGORIES, context) or ""
         categories = [c.strip() for c in text.replace(";", ",").split(",") if c.strip()]
@@ -155,11 +127,8 @@ class ReachAlgorithm(CliAlgorithm):
         self.use(args, "--facilities", vector_argument(self, parameters, self.FACILITIES, context, feedback, work))
         self.use(args, "--category-column", self.parameterAsString(parameters, self.CATEGORY_FIELD, context))
         self.use(args, "--facility-id", self.parameterAsString(parameters, self.FACILITY_ID, context))
-        self.use(args, "--catalogue", file_argument(self, parameters, self.CATALOGUE, context))
-        self.use(args, "--entrances", vector_argument(self, parameters, self.ENTRANCES, context, feedback, work))
-        args += self._population(parameters, context, feedback, work)
-        self.use(args, "--zones", vector_argument(self, parameters, self.ZONES, context, feedback, work))
-        self.use(args, "--zone-id", self.parameterAsString(parameters, self.ZONE_ID, context))
+        args += access_arguments(self, parameters, context, feedback, work)
+        args += population_and_zone_arguments(self, parameters, context, feedback, work)
         self.use(args, "--name-column", self.parameterAsString(parameters, self.NAME_FIELD, context))
         args += registry_arguments(self, parameters, context, required=False)
         args += ["--max-snap", repr(self.parameterAsDouble(parameters, self.MAX_SNAP, context)),

@@ -12,16 +12,19 @@ from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
-    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
 from .base import CliAlgorithm
-from .inputs import file_argument, vector_argument
+from .inputs import vector_argument
+from .living_circle_input import (
+    access_arguments,
+    add_access_parameters,
+    add_population_and_zone_parameters,
+    population_and_zone_arguments,
+)
 from .network_input import add_network_parameters, network_arguments
-from .reach import ReachAlgorithm
 from .registry_input import add_registry_parameters, registry_arguments
 
 
@@ -79,26 +82,8 @@ class SuggestAlgorithm(CliAlgorithm):
         self.addParameter(QgsProcessingParameterString(
             self.CATEGORY, self.tr("Category to site (catalogue category, e.g. kindergarten)"),
             defaultValue="kindergarten"))
-        self.addParameter(QgsProcessingParameterFile(
-            self.CATALOGUE, self.tr("Facility catalogue CSV (default: GB 50180-2018)"),
-            behavior=QgsProcessingParameterFile.File, fileFilter="CSV files (*.csv)", optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ENTRANCES, self.tr("Entrances of polygon facilities (park gates)"),
-            [QgsProcessing.TypeVectorPoint], optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(
-            self.POPULATION_RASTER, self.tr("Population raster (people per cell)"), optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.POPULATION_POINTS, self.tr("... or population points or polygons"),
-            [QgsProcessing.TypeVectorAnyGeometry], optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            self.POPULATION_FIELD, self.tr("Population field"), defaultValue="population",
-            parentLayerParameterName=self.POPULATION_POINTS, type=QgsProcessingParameterField.Numeric,
-            optional=True))
-        self.addParameter(QgsProcessingParameterFeatureSource(
-            self.ZONES, self.tr("Responsibility units (polygons)"), [QgsProcessing.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterField(
-            self.ZONE_ID, self.tr("Unit id field"), defaultValue="unit_id", parentLayerParameterName=self.ZONES,
-            optional=True))
+        add_access_parameters(self)
+        add_population_and_zone_parameters(self)
         self._add_choice_parameters()
         add_registry_parameters(self, optional=True, description=self.tr("Team registry, to name the team of "
                                                                          "each site's unit"))
@@ -150,11 +135,8 @@ class SuggestAlgorithm(CliAlgorithm):
         self.use(args, "--facilities", vector_argument(self, parameters, self.FACILITIES, context, feedback, work))
         self.use(args, "--category-column", self.parameterAsString(parameters, self.CATEGORY_FIELD, context))
         self.use(args, "--category", self.parameterAsString(parameters, self.CATEGORY, context))
-        self.use(args, "--catalogue", file_argument(self, parameters, self.CATALOGUE, context))
-        self.use(args, "--entrances", vector_argument(self, parameters, self.ENTRANCES, context, feedback, work))
-        args += ReachAlgorithm._population(self, parameters, context, feedback, work)
-        self.use(args, "--zones", vector_argument(self, parameters, self.ZONES, context, feedback, work))
-        self.use(args, "--zone-id", self.parameterAsString(parameters, self.ZONE_ID, context))
+        args += access_arguments(self, parameters, context, feedback, work)
+        args += population_and_zone_arguments(self, parameters, context, feedback, work)
         candidates = vector_argument(self, parameters, self.CANDIDATES, context, feedback, work)
         if candidates:
             self.use(args, "--candidates", candidates)

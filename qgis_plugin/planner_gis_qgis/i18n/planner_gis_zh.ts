@@ -256,6 +256,30 @@ The work is done by the planner-gis command (planner-gis isochrones) in its own 
       <translation>等时圈</translation>
     </message>
     <message>
+      <source>Facility catalogue CSV (default: GB 50180-2018)</source>
+      <translation>设施目录 CSV（默认：GB 50180-2018）</translation>
+    </message>
+    <message>
+      <source>Entrances of polygon facilities (park gates)</source>
+      <translation>面状设施出入口（公园大门）</translation>
+    </message>
+    <message>
+      <source>Population raster (people per cell)</source>
+      <translation>人口栅格（每格人数）</translation>
+    </message>
+    <message>
+      <source>... or population points or polygons</source>
+      <translation>……或人口点或面</translation>
+    </message>
+    <message>
+      <source>Population field</source>
+      <translation>人口字段</translation>
+    </message>
+    <message>
+      <source>give either a population raster or population points. Fix: set exactly one of POPULATION_RASTER and POPULATION_POINTS</source>
+      <translation>请提供人口栅格或人口点之一。解决：POPULATION_RASTER 和 POPULATION_POINTS 只设置一个</translation>
+    </message>
+    <message>
       <source>Walking network: line layer</source>
       <translation>步行路网：线图层</translation>
     </message>
@@ -304,26 +328,6 @@ The work is done by the planner-gis command (planner-gis reach) in its own Pytho
       <translation>设施编号字段</translation>
     </message>
     <message>
-      <source>Facility catalogue CSV (default: GB 50180-2018)</source>
-      <translation>设施目录 CSV（默认：GB 50180-2018）</translation>
-    </message>
-    <message>
-      <source>Entrances of polygon facilities (park gates)</source>
-      <translation>面状设施出入口（公园大门）</translation>
-    </message>
-    <message>
-      <source>Population raster (people per cell)</source>
-      <translation>人口栅格（每格人数）</translation>
-    </message>
-    <message>
-      <source>... or population points or polygons</source>
-      <translation>……或人口点或面</translation>
-    </message>
-    <message>
-      <source>Population field</source>
-      <translation>人口字段</translation>
-    </message>
-    <message>
       <source>Team registry, to name the team of each underserved area</source>
       <translation>团队名册（用于标注各服务不足区域的责任团队）</translation>
     </message>
@@ -354,10 +358,6 @@ The work is done by the planner-gis command (planner-gis reach) in its own Pytho
     <message>
       <source>Also write the what-if file (scenario.npz) into the folder for the command's files</source>
       <translation>同时在命令文件夹中写出情景分析文件（scenario.npz）</translation>
-    </message>
-    <message>
-      <source>give either a population raster or population points. Fix: set exactly one of POPULATION_RASTER and POPULATION_POINTS</source>
-      <translation>请提供人口栅格或人口点之一。解决：POPULATION_RASTER 和 POPULATION_POINTS 只设置一个</translation>
     </message>
     <message>
       <source>Team registry (CSV or Excel)</source>
